@@ -1,0 +1,128 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "sigctl",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sigctl", targets: ["sigctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+    ],
+    targets: [
+        // C shims: each system library is imported by exactly one Swift target.
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibEdit",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
+
+        // Redis client: hiredis for the protocol, SwiftNIO for I/O.
+        .target(
+            name: "RedisClient",
+            dependencies: [
+                "CHiredis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The documented Redis schema and its operations, shared by node and CLI.
+        .target(
+            name: "ClusterState",
+            dependencies: [
+                "RedisClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // Client wire types and validation rules.
+        .target(name: "SignalingProtocol"),
+
+        // The signaling node.
+        .target(
+            name: "SignalingServer",
+            dependencies: [
+                "SignalingProtocol",
+                "ClusterState",
+                "RedisClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
+
+        // Synthetic clients for `sigctl simulate` and the benchmarks.
+        .target(
+            name: "Simulation",
+            dependencies: [
+                "SignalingProtocol",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The executable: one thin file per command.
+        .executableTarget(
+            name: "sigctl",
+            dependencies: [
+                "RedisClient",
+                "ClusterState",
+                "SignalingProtocol",
+                "SignalingServer",
+                "Simulation",
+                "CLibEdit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Real redis-server processes and real nodes for tests.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "RedisClient",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "TestSupport"]),
+        .testTarget(name: "ClusterStateTests", dependencies: ["ClusterState", "RedisClient", "TestSupport"]),
+        .testTarget(name: "SignalingProtocolTests", dependencies: ["SignalingProtocol"]),
+        .testTarget(
+            name: "SignalingServerTests",
+            dependencies: ["SignalingServer", "SignalingProtocol", "ClusterState", "RedisClient", "TestSupport"]
+        ),
+        .testTarget(
+            name: "SigctlTests",
+            dependencies: ["ClusterState", "RedisClient", "SignalingProtocol", "TestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

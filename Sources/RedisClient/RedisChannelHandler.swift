@@ -1,0 +1,108 @@
+import NIOCore
+
+/// What the connection writes: one or more encoded commands and one promise per expected reply.
+struct RedisOutbound {
+    var bytes: ByteBuffer
+    var promises: [EventLoopPromise<RESPValue>]
+}
+
+/// Matches replies to requests in order (RESP2 answers in the order commands were sent), which is
+/// what makes pipelining work: any number of commands may be in flight on one connection.
+///
+/// On a subscriber connection, `message` and `pmessage` pushes are handed to `onPush` instead of
+/// completing a request; subscribe confirmations complete requests like any reply.
+final class RedisChannelHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = RedisOutbound
+    typealias OutboundOut = ByteBuffer
+
+    private let reader = RESPReader()
+    private var pending = CircularBuffer<(promise: EventLoopPromise<RESPValue>, sentAt: NIODeadline)>()
+    private var failure: RedisError?
+    private let commandTimeout: TimeAmount?
+    private var watchdog: RepeatedTask?
+    private let onPush: (@Sendable (RESPValue) -> Void)?
+
+    init(commandTimeout: TimeAmount?, onPush: (@Sendable (RESPValue) -> Void)? = nil) {
+        self.commandTimeout = commandTimeout
+        self.onPush = onPush
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        guard let timeout = commandTimeout else { return }
+        // One timer per connection instead of one per command: a reply that is overdue means the
+        // connection is stuck, and every request behind it is stuck too, so the connection is closed.
+        let interval = TimeAmount.nanoseconds(max(timeout.nanoseconds / 4, 10_000_000))
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        watchdog = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            let (handler, context) = loopBound.value
+            handler.checkOverdue(context: context, timeout: timeout)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        watchdog?.cancel()
+        watchdog = nil
+        failAll(.connectionLost)
+    }
+
+    private func checkOverdue(context: ChannelHandlerContext, timeout: TimeAmount) {
+        guard let oldest = pending.first, oldest.sentAt + timeout < .now() else { return }
+        failAll(.timeout)
+        context.close(promise: nil)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let outbound = unwrapOutboundIn(data)
+        if let failure {
+            for p in outbound.promises { p.fail(failure) }
+            promise?.fail(failure)
+            return
+        }
+        let now = NIODeadline.now()
+        for p in outbound.promises { pending.append((p, now)) }
+        context.write(wrapOutboundOut(outbound.bytes), promise: promise)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        do throws(RedisError) {
+            try buffer.withUnsafeReadableBytes { raw in Result { () throws(RedisError) in try reader.feed(raw) } }.get()
+            while let reply = try reader.next() {
+                if let onPush, Self.isPush(reply) {
+                    onPush(reply)
+                } else if let head = pending.popFirst() {
+                    head.promise.succeed(reply)
+                } else {
+                    throw RedisError.protocolError("reply without a request")
+                }
+            }
+        } catch {
+            failAll(error)
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        failAll(.connectionLost)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        failAll(.connectionLost)
+        context.close(promise: nil)
+    }
+
+    private func failAll(_ error: RedisError) {
+        if failure == nil { failure = error }
+        while let head = pending.popFirst() { head.promise.fail(error) }
+    }
+
+    private static func isPush(_ reply: RESPValue) -> Bool {
+        guard case .array(let items) = reply, let kind = items.first?.bytes else { return false }
+        return kind == messageKind || kind == pmessageKind
+    }
+}
+
+private let messageKind = Array("message".utf8)
+private let pmessageKind = Array("pmessage".utf8)

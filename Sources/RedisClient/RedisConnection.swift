@@ -1,0 +1,194 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One connection to Redis. Commands may be sent from any task; many can be in flight at once.
+///
+/// It does not reconnect: `RedisClient` and `RedisSubscriber` build reconnection on top of it.
+public final class RedisConnection: Sendable, RedisCommandExecutor {
+    let channel: Channel
+    public let configuration: RedisConfiguration
+
+    private init(channel: Channel, configuration: RedisConfiguration) {
+        self.channel = channel
+        self.configuration = configuration
+    }
+
+    /// Connects and authenticates, all within `configuration.connectTimeout`.
+    public static func connect(
+        _ configuration: RedisConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "sigctl.redis"),
+        onPush: (@Sendable (RESPValue) -> Void)? = nil
+    ) async throws(RedisError) -> RedisConnection {
+        let timeout = configuration.connectTimeout
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        let commandTimeout = configuration.commandTimeout.map { TimeAmount.nanoseconds(Int64($0.nanoseconds)) }
+        let bootstrap = ClientBootstrap(group: eventLoopGroup)
+            .connectTimeout(.nanoseconds(Int64(timeout.nanoseconds)))
+            .channelOption(.socketOption(.so_keepalive), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        RedisChannelHandler(commandTimeout: commandTimeout, onPush: onPush))
+                }
+            }
+
+        let address = configuration.addressDescription
+        let started = ContinuousClock.now
+        let channel: Channel
+        do {
+            switch configuration.address {
+            case .tcp(let host, let port):
+                channel = try await bootstrap
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .connect(host: host, port: port).get()
+            case .unix(let path):
+                channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
+            }
+        } catch ChannelError.connectTimeout {
+            throw .connectTimeout(address: address, seconds: seconds)
+        } catch {
+            throw .connectionRefused(address: address, reason: describeConnectError(error))
+        }
+        let connection = RedisConnection(channel: channel, configuration: configuration)
+        // The TCP connect has its own timeout; this one bounds AUTH/SELECT/PING on a server that
+        // accepts and then never answers.
+        let remaining = timeout - (ContinuousClock.now - started)
+        let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(max(Int64(remaining.nanoseconds), 0))) {
+            channel.close(promise: nil)
+        }
+        do {
+            try await connection.handshake()
+            deadline.cancel()
+            return connection
+        } catch {
+            deadline.cancel()
+            connection.close()
+            if error == .connectionLost, ContinuousClock.now - started >= timeout {
+                throw .connectTimeout(address: address, seconds: seconds)
+            }
+            throw error
+        }
+    }
+
+    private func handshake() async throws(RedisError) {
+        if let password = configuration.password {
+            var args: [any RedisArgument] = []
+            if let user = configuration.username { args.append(user) }
+            args.append(password)
+            let reply = try await sendRaw(RedisCommand("AUTH", arguments: args))
+            if let message = reply.errorMessage { throw .authenticationFailed(Self.authMessage(message)) }
+        }
+        if configuration.database != 0 {
+            let reply = try await sendRaw(RedisCommand("SELECT", configuration.database))
+            if let message = reply.errorMessage { throw .server(message) }
+        }
+        // A server that requires a password answers NOAUTH here; say so plainly.
+        let ping = try await sendRaw(RedisCommand("PING"))
+        if let message = ping.errorMessage {
+            if message.hasPrefix("NOAUTH") { throw .authenticationFailed("the server requires a password") }
+            throw .server(message)
+        }
+    }
+
+    private static func authMessage(_ message: String) -> String {
+        if message.hasPrefix("WRONGPASS") { return "wrong password (or user)" }
+        if message.contains("without any password configured") || message.contains("no password is set") {
+            return "the server has no password set"
+        }
+        return message
+    }
+
+    /// Sends one command; an error reply comes back as `.error`, not thrown.
+    public func sendRaw(_ command: RedisCommand) async throws(RedisError) -> RESPValue {
+        let promise = channel.eventLoop.makePromise(of: RESPValue.self)
+        var buffer = channel.allocator.buffer(capacity: command.encoded.count)
+        buffer.writeBytes(command.encoded)
+        channel.writeAndFlush(RedisOutbound(bytes: buffer, promises: [promise]), promise: nil)
+        return try await Self.await(promise.futureResult)
+    }
+
+    /// Sends the commands in one write; replies come back in order, error replies as `.error` values.
+    public func pipeline(_ commands: [RedisCommand]) async throws(RedisError) -> [RESPValue] {
+        guard !commands.isEmpty else { return [] }
+        let loop = channel.eventLoop
+        var buffer = channel.allocator.buffer(capacity: commands.reduce(0) { $0 + $1.encoded.count })
+        var promises: [EventLoopPromise<RESPValue>] = []
+        promises.reserveCapacity(commands.count)
+        for command in commands {
+            buffer.writeBytes(command.encoded)
+            promises.append(loop.makePromise(of: RESPValue.self))
+        }
+        channel.writeAndFlush(RedisOutbound(bytes: buffer, promises: promises), promise: nil)
+        let all = EventLoopFuture.whenAllComplete(promises.map(\.futureResult), on: loop)
+        let results: [Result<RESPValue, Error>]
+        do { results = try await all.get() } catch { throw .connectionLost }
+        return try results.map { (result) throws(RedisError) in
+            switch result {
+            case .success(let value): return value
+            case .failure(let error): throw (error as? RedisError) ?? .connectionLost
+            }
+        }
+    }
+
+    /// Writes a command whose replies the caller does not wait for one by one (SUBSCRIBE with N
+    /// channels answers N times): one promise per expected reply.
+    func sendExpecting(_ command: RedisCommand, replies: Int) async throws(RedisError) -> [RESPValue] {
+        let loop = channel.eventLoop
+        var buffer = channel.allocator.buffer(capacity: command.encoded.count)
+        buffer.writeBytes(command.encoded)
+        let promises = (0..<replies).map { _ in loop.makePromise(of: RESPValue.self) }
+        channel.writeAndFlush(RedisOutbound(bytes: buffer, promises: promises), promise: nil)
+        var out: [RESPValue] = []
+        for p in promises { out.append(try await Self.await(p.futureResult)) }
+        return out
+    }
+
+    public var isActive: Bool { channel.isActive }
+
+    /// Completes when the connection closes, for whatever reason.
+    public func waitUntilClosed() async {
+        try? await channel.closeFuture.get()
+    }
+
+    public func close() {
+        channel.close(promise: nil)
+    }
+
+    private static func await(_ future: EventLoopFuture<RESPValue>) async throws(RedisError) -> RESPValue {
+        do {
+            return try await future.get()
+        } catch let error as RedisError {
+            throw error
+        } catch {
+            throw .connectionLost
+        }
+    }
+}
+
+/// Turns NIO's connect errors into the short reason an operator expects.
+private func describeConnectError(_ error: any Error) -> String {
+    if let error = error as? NIOConnectionError {
+        if let first = error.connectionErrors.first { return describeConnectError(first.error) }
+        if error.dnsAError != nil || error.dnsAAAAError != nil { return "host not found (\(error.host))" }
+        return "no address for host \(error.host)"
+    }
+    if let error = error as? IOError {
+        switch error.errnoCode {
+        case ECONNREFUSED: return "connection refused"
+        case ENOENT: return "no such socket file"
+        case EACCES: return "permission denied"
+        case EHOSTUNREACH, ENETUNREACH: return "host unreachable"
+        default: return String(cString: strerror(error.errnoCode))
+        }
+    }
+    if let error = error as? SocketAddressError {
+        return "\(error)"
+    }
+    return "\(error)"
+}

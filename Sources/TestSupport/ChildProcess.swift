@@ -1,0 +1,121 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// A child process started with `posix_spawn`, with a clean signal mask and default handlers.
+///
+/// Why not `Foundation.Process`: started from a Swift-concurrency thread it passes on a signal mask
+/// that blocks SIGTERM, so the child ignores `terminate()`. Fault tests must be able to send SIGTERM
+/// and SIGKILL and see the process go.
+public final class ChildProcess: @unchecked Sendable {
+    public let pid: pid_t
+    public let executable: String
+    public let arguments: [String]
+    private let lock = NSLock()
+    private var exitStatus: Int32?
+
+    /// Starts `executable` (a path, or a name looked up in PATH). stdout and stderr go to `logFile`
+    /// (appended) when given, else to /dev/null.
+    public init(executable: String, arguments: [String], environment: [String: String]? = nil,
+                workingDirectory: String? = nil, logFile: String? = nil) throws {
+        self.executable = executable
+        self.arguments = arguments
+        var fileActions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fileActions)
+        defer { posix_spawn_file_actions_destroy(&fileActions) }
+        let out = logFile ?? "/dev/null"
+        posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&fileActions, 1, out, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        // glibc 2.36's addchdir_np is not visible to Swift: change directory through a shell instead.
+        let argv = workingDirectory.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0, executable] + arguments }
+            ?? [executable] + arguments
+        var cArgv = argv.map { strdup($0) } + [nil]
+        var cEnv = env.map { strdup($0) } + [nil]
+        defer {
+            for p in cArgv { free(p) }
+            for p in cEnv { free(p) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, argv[0], &fileActions, &attributes, &cArgv, &cEnv)
+        guard rc == 0 else {
+            throw TestSupportError("cannot start \(executable): \(String(cString: strerror(rc)))")
+        }
+        self.pid = pid
+    }
+
+    deinit {
+        if exited == nil { kill(pid, SIGKILL); _ = waitForExit(timeout: 5) }
+    }
+
+    /// Sends a signal (SIGTERM, SIGKILL, SIGSTOP, ...).
+    public func signal(_ signal: Int32) {
+        if exited == nil { kill(pid, signal) }
+    }
+
+    /// The exit code (or 128 + signal) once the process has ended, else nil. Reaps the child.
+    public var exited: Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let exitStatus { return exitStatus }
+        var status: Int32 = 0
+        let r = waitpid(pid, &status, WNOHANG)
+        guard r == pid else { return nil }
+        let code: Int32
+        if status & 0x7f == 0 { code = (status >> 8) & 0xff } else { code = 128 + (status & 0x7f) }
+        exitStatus = code
+        return code
+    }
+
+    /// Polls until the process exits; returns its status, or nil on timeout.
+    @discardableResult
+    public func waitForExit(timeout: TimeInterval) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let code = exited { return code }
+            usleep(5_000)
+        }
+        return exited
+    }
+
+    /// Polls asynchronously until the process exits.
+    @discardableResult
+    public func exit(timeout: Duration) async -> Int32? {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if let code = exited { return code }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return exited
+    }
+
+    /// SIGTERM, then SIGKILL if it has not gone within `grace`.
+    public func stop(grace: Duration = .seconds(5)) async {
+        signal(SIGTERM)
+        if await exit(timeout: grace) == nil {
+            signal(SIGKILL)
+            await exit(timeout: .seconds(5))
+        }
+    }
+}
+
+public struct TestSupportError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

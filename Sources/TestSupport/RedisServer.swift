@@ -1,0 +1,112 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import RedisClient
+
+/// A real `redis-server` on a free loopback port, for one test. Stopped by its pid.
+///
+/// It can be killed (SIGKILL) and started again on the same port, empty, which is what the fault
+/// tests need: a Redis that dies under a running node and comes back.
+public final class RedisServer: @unchecked Sendable {
+    public let port: Int
+    public let password: String?
+    public let directory: String
+    private let lock = NSLock()
+    private var process: ChildProcess?
+
+    public var url: String {
+        password.map { "redis://:\($0)@127.0.0.1:\(port)" } ?? "redis://127.0.0.1:\(port)"
+    }
+
+    public var configuration: RedisConfiguration {
+        get throws { try RedisConfiguration(url: url) }
+    }
+
+    public var pid: pid_t? { lock.withLock { process?.pid } }
+
+    /// Starts a server and waits until it answers PING.
+    public static func start(password: String? = nil) async throws -> RedisServer {
+        var lastError: Error?
+        for _ in 0..<5 {
+            let server = RedisServer(port: freeLoopbackPort(), password: password)
+            do {
+                try await server.launch()
+                return server
+            } catch {
+                // Most likely the port was taken between choosing and binding: try another.
+                lastError = error
+                server.kill()
+            }
+        }
+        throw lastError!
+    }
+
+    private init(port: Int, password: String?) {
+        self.port = port
+        self.password = password
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sigctl-redis-\(port)-\(UUID().uuidString.prefix(8))")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        self.directory = dir.path
+    }
+
+    deinit {
+        process?.signal(SIGKILL)
+        _ = process?.waitForExit(timeout: 5)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Starts the server again on the same port (after `kill()`), empty, and waits until it answers.
+    public func restart() async throws {
+        kill()
+        try await launch()
+    }
+
+    /// SIGKILL: the server vanishes the way a crashed host would, with no chance to reply or save.
+    public func kill() {
+        let p = lock.withLock { () -> ChildProcess? in
+            defer { process = nil }
+            return process
+        }
+        p?.signal(SIGKILL)
+        p?.waitForExit(timeout: 10)
+    }
+
+    /// SIGSTOP/SIGCONT: a Redis that hangs without closing connections.
+    public func pause() { lock.withLock { process }?.signal(SIGSTOP) }
+    public func resume() { lock.withLock { process }?.signal(SIGCONT) }
+
+    public func stop() { kill() }
+
+    private func launch() async throws {
+        var args = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                    "--dir", directory, "--daemonize", "no", "--loglevel", "warning"]
+        if let password { args += ["--requirepass", password] }
+        let p = try ChildProcess(executable: "redis-server", arguments: args, logFile: directory + "/redis.log")
+        lock.withLock { process = p }
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(20)
+        while clock.now < deadline {
+            if let code = p.exited {
+                let log = (try? String(contentsOfFile: directory + "/redis.log", encoding: .utf8)) ?? ""
+                throw TestSupportError("redis-server exited with \(code): \(log.suffix(300))")
+            }
+            if await pingOnce() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestSupportError("redis-server on port \(port) did not answer within 20 s")
+    }
+
+    private func pingOnce() async -> Bool {
+        var config = RedisConfiguration(address: .tcp(host: "127.0.0.1", port: port), password: password)
+        config.connectTimeout = .seconds(1)
+        guard let c = try? await RedisConnection.connect(config) else { return false }
+        defer { c.close() }
+        return (try? await c.send("PING")) != nil
+    }
+
+    /// A fresh connection to this server.
+    public func connect() async throws -> RedisConnection {
+        try await RedisConnection.connect(try configuration)
+    }
+}
