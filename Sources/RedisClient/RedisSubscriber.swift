@@ -9,6 +9,12 @@ public struct PubSubMessage: Sendable, Equatable {
     /// The pattern that matched, for PSUBSCRIBE deliveries.
     public var pattern: String?
     public var payload: [UInt8]
+
+    public init(channel: String, pattern: String? = nil, payload: [UInt8]) {
+        self.channel = channel
+        self.pattern = pattern
+        self.payload = payload
+    }
 }
 
 /// What a subscriber tells its owner.

@@ -1,0 +1,154 @@
+import Testing
+import RedisClient
+import TestSupport
+
+@Suite("Reconnect and pub/sub against a real redis-server", .timeLimit(.minutes(2)))
+struct ReconnectTests {
+    /// Polls until `condition` holds, failing the test after `timeout`.
+    func eventually(_ what: String, timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("timed out waiting for \(what)")
+        throw TestSupportError("timed out waiting for \(what)")
+    }
+
+    @Test func psubscribeDeliversMatchingChannelsOnly() async throws {
+        let redis = try await RedisServer.start()
+        let subscriber = RedisSubscriber(configuration: try redis.configuration)
+        let publisher = try await redis.connect()
+        defer { publisher.close() }
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await subscriber.run() }
+            try await subscriber.psubscribe(["cluster:*"])
+            try await subscriber.subscribe(["plain"])
+            var events = subscriber.events.makeAsyncIterator()
+            #expect(await events.next() == .subscribed(reconnect: false))
+            try await publisher.send("PUBLISH", "other:x", "no")
+            try await publisher.send("PUBLISH", "cluster:node:a", [0, 1, 13, 10] as [UInt8])
+            try await publisher.send("PUBLISH", "plain", "p")
+            #expect(await events.next() == .message(PubSubMessage(channel: "cluster:node:a", pattern: "cluster:*", payload: [0, 1, 13, 10])))
+            #expect(await events.next() == .message(PubSubMessage(channel: "plain", pattern: nil, payload: Array("p".utf8))))
+            try await subscriber.unsubscribe(["plain"])
+            try await publisher.send("PUBLISH", "plain", "gone")
+            try await publisher.send("PUBLISH", "cluster:events", "e")
+            #expect(await events.next() == .message(PubSubMessage(channel: "cluster:events", pattern: "cluster:*", payload: Array("e".utf8))))
+            group.cancelAll()
+        }
+    }
+
+    @Test func killedServerFailsInFlightCommandsAndClientRecovers() async throws {
+        let redis = try await RedisServer.start()
+        let client = RedisClient(configuration: try redis.configuration,
+                                 policy: ReconnectPolicy(initialDelay: .milliseconds(20), maximumDelay: .milliseconds(200), commandWait: .seconds(5)))
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await client.run() }
+            try await client.send("SET", "before", "1")
+            #expect(client.state == .connected)
+
+            // A command that blocks server-side is in flight when the server dies.
+            async let blocked: Result<RESPValue, RedisError> = {
+                do throws(RedisError) { return .success(try await client.send("BLPOP", "never", 0)) } catch { return .failure(error) }
+            }()
+            try await eventually("BLPOP to be blocked") {
+                let info = try await redis.connect()
+                defer { info.close() }
+                return try await info.send("INFO", "clients").string?.contains("blocked_clients:1") == true
+            }
+            redis.kill()
+            #expect(await blocked == .failure(.connectionLost))
+            try await eventually("the client to notice") { !client.state.isConnected }
+
+            try await redis.restart()
+            // A new command waits for the reconnect instead of failing.
+            #expect(try await client.send("GET", "before") == .null)  // restarted empty
+            #expect(client.state == .connected)
+            group.cancelAll()
+        }
+        #expect(client.state == .closed)
+    }
+
+    @Test func failFastPolicyFailsAtOnceWhileDisconnected() async throws {
+        let redis = try await RedisServer.start()
+        let client = RedisClient(configuration: try redis.configuration,
+                                 policy: ReconnectPolicy(initialDelay: .milliseconds(50), maximumDelay: .milliseconds(100), commandWait: nil))
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await client.run() }
+            try await eventually("connected") { client.state.isConnected }
+            redis.kill()
+            try await eventually("disconnected") { !client.state.isConnected }
+            let clock = ContinuousClock()
+            let started = clock.now
+            await #expect(throws: RedisError.notConnected) { try await client.send("PING") }
+            #expect(clock.now - started < .milliseconds(500))
+            group.cancelAll()
+        }
+    }
+
+    @Test func boundedWaitGivesUpWithNotConnected() async throws {
+        let redis = try await RedisServer.start()
+        let client = RedisClient(configuration: try redis.configuration,
+                                 policy: ReconnectPolicy(initialDelay: .milliseconds(50), maximumDelay: .milliseconds(100), commandWait: .milliseconds(300)))
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await client.run() }
+            try await eventually("connected") { client.state.isConnected }
+            redis.kill()
+            try await eventually("disconnected") { !client.state.isConnected }
+            await #expect(throws: RedisError.notConnected) { try await client.send("PING") }
+            group.cancelAll()
+        }
+    }
+
+    @Test func subscriberResubscribesAfterRestartAndSaysSo() async throws {
+        let redis = try await RedisServer.start()
+        let subscriber = RedisSubscriber(configuration: try redis.configuration,
+                                         policy: ReconnectPolicy(initialDelay: .milliseconds(20), maximumDelay: .milliseconds(200)))
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await subscriber.run() }
+            try await subscriber.subscribe(["cluster:messages"])
+            try await subscriber.psubscribe(["cluster:node:*"])
+            var events = subscriber.events.makeAsyncIterator()
+            #expect(await events.next() == .subscribed(reconnect: false))
+
+            redis.kill()
+            #expect(await events.next() == .disconnected(.connectionLost))
+            try await redis.restart()
+            #expect(await events.next() == .subscribed(reconnect: true))
+
+            let publisher = try await redis.connect()
+            defer { publisher.close() }
+            #expect(try await publisher.send("PUBLISH", "cluster:messages", "a") == .integer(1))
+            #expect(try await publisher.send("PUBLISH", "cluster:node:n1", "b") == .integer(1))
+            #expect(await events.next() == .message(PubSubMessage(channel: "cluster:messages", pattern: nil, payload: Array("a".utf8))))
+            #expect(await events.next() == .message(PubSubMessage(channel: "cluster:node:n1", pattern: "cluster:node:*", payload: Array("b".utf8))))
+            group.cancelAll()
+        }
+    }
+
+    @Test func stateUpdatesAreObservable() async throws {
+        let redis = try await RedisServer.start()
+        let client = RedisClient(configuration: try redis.configuration,
+                                 policy: ReconnectPolicy(initialDelay: .milliseconds(20), maximumDelay: .milliseconds(100)))
+        try await withThrowingDiscardingTaskGroup { group in
+            let updates = client.stateUpdates()
+            group.addTask { await client.run() }
+            var it = updates.makeAsyncIterator()
+            var seen: [RedisConnectionState] = []
+            while let s = await it.next() {
+                seen.append(s)
+                if s == .connected { break }
+            }
+            #expect(seen.last == .connected)
+            redis.kill()
+            var sawReconnecting = false
+            while let s = await it.next() {
+                if case .reconnecting = s { sawReconnecting = true; break }
+            }
+            #expect(sawReconnecting)
+            group.cancelAll()
+        }
+    }
+}
