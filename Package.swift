@@ -101,6 +101,9 @@ let package = Package(
             ]
         ),
 
+        // Release-mode throughput benchmark of RedisClient (scripts/bench-redis-client.sh).
+        .executableTarget(name: "RedisClientBenchmark", dependencies: ["RedisClient"]),
+
         // Real redis-server processes and real nodes for tests.
         .target(
             name: "TestSupport",

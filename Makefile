@@ -1,0 +1,46 @@
+# sigctl — the two commands a new machine needs:
+#   make run    install what is missing, build, run a node in local mode on port 9000
+#   make test   install what is missing, build, run every test
+# Both work on a fresh Debian 12 machine with Swift on the PATH.
+
+APT_PACKAGES := libhiredis-dev libedit-dev redis-server pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SWIFT_FLAGS ?=
+PORT ?= 9000
+
+.PHONY: run test deps build release completions man check-generated bench clean
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+release: deps
+	swift build -c release --product sigctl $(SWIFT_FLAGS)
+
+run: release
+	"$$(swift build -c release --show-bin-path)/sigctl" serve --port $(PORT)
+
+build: deps
+	swift build --build-tests $(SWIFT_FLAGS)
+
+test: build
+	SIGCTL_BINARY="$$(swift build --show-bin-path)/sigctl" swift test --skip-build $(SWIFT_FLAGS)
+
+# Shell completions and the man page come from the command definitions; tests fail when they drift.
+completions: deps
+	swift build --product sigctl
+	bin="$$(swift build --show-bin-path)/sigctl"; \
+	for sh in bash zsh fish; do "$$bin" --generate-completion-script $$sh > completions/sigctl.$$sh; done
+
+man: deps
+	swift package plugin --allow-writing-to-package-directory generate-manual --configuration debug >/dev/null
+	cp .build/plugins/GenerateManual/outputs/sigctl/sigctl.1 man/sigctl.1
+
+bench: deps
+	scripts/bench-redis-client.sh
+
+clean:
+	swift package clean
