@@ -1,9 +1,23 @@
 import NIOCore
 
-/// What the connection writes: one or more encoded commands and one promise per expected reply.
+/// What the connection writes: one or more encoded commands, and who waits for their replies.
 struct RedisOutbound {
     var bytes: ByteBuffer
-    var promises: [EventLoopPromise<RESPValue>]
+    var waiter: ReplyWaiter
+}
+
+/// One request's claim on the reply stream: one reply, or `count` consecutive replies delivered
+/// together (a pipelined batch costs one promise, not one per command).
+enum ReplyWaiter {
+    case one(EventLoopPromise<RESPValue>)
+    case many(EventLoopPromise<[RESPValue]>, count: Int)
+
+    func fail(_ error: RedisError) {
+        switch self {
+        case .one(let p): p.fail(error)
+        case .many(let p, _): p.fail(error)
+        }
+    }
 }
 
 /// Matches replies to requests in order (RESP2 answers in the order commands were sent), which is
@@ -17,7 +31,9 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     private let reader = RESPReader()
-    private var pending = CircularBuffer<(promise: EventLoopPromise<RESPValue>, sentAt: NIODeadline)>()
+    private var pending = CircularBuffer<(waiter: ReplyWaiter, sentAt: NIODeadline)>()
+    /// Replies gathered so far for the batch at the head of `pending`.
+    private var batch: [RESPValue] = []
     private var failure: RedisError?
     private let commandTimeout: TimeAmount?
     private var watchdog: RepeatedTask?
@@ -55,12 +71,15 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let outbound = unwrapOutboundIn(data)
         if let failure {
-            for p in outbound.promises { p.fail(failure) }
+            outbound.waiter.fail(failure)
             promise?.fail(failure)
             return
         }
-        let now = NIODeadline.now()
-        for p in outbound.promises { pending.append((p, now)) }
+        if case .many(let p, 0) = outbound.waiter {
+            p.succeed([])
+        } else {
+            pending.append((outbound.waiter, .now()))
+        }
         context.write(wrapOutboundOut(outbound.bytes), promise: promise)
     }
 
@@ -71,8 +90,21 @@ final class RedisChannelHandler: ChannelDuplexHandler {
             while let reply = try reader.next() {
                 if let onPush, Self.isPush(reply) {
                     onPush(reply)
-                } else if let head = pending.popFirst() {
-                    head.promise.succeed(reply)
+                } else if let head = pending.first {
+                    switch head.waiter {
+                    case .one(let p):
+                        pending.removeFirst()
+                        p.succeed(reply)
+                    case .many(let p, let count):
+                        if batch.isEmpty { batch.reserveCapacity(count) }
+                        batch.append(reply)
+                        if batch.count == count {
+                            pending.removeFirst()
+                            let replies = batch
+                            batch = []
+                            p.succeed(replies)
+                        }
+                    }
                 } else {
                     throw RedisError.protocolError("reply without a request")
                 }
@@ -95,7 +127,8 @@ final class RedisChannelHandler: ChannelDuplexHandler {
 
     private func failAll(_ error: RedisError) {
         if failure == nil { failure = error }
-        while let head = pending.popFirst() { head.promise.fail(error) }
+        batch = []
+        while let head = pending.popFirst() { head.waiter.fail(error) }
     }
 
     private static func isPush(_ reply: RESPValue) -> Bool {

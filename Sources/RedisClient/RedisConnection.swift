@@ -109,44 +109,35 @@ public final class RedisConnection: Sendable, RedisCommandExecutor {
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
         var buffer = channel.allocator.buffer(capacity: command.encoded.count)
         buffer.writeBytes(command.encoded)
-        channel.writeAndFlush(RedisOutbound(bytes: buffer, promises: [promise]), promise: nil)
+        channel.writeAndFlush(RedisOutbound(bytes: buffer, waiter: .one(promise)), promise: nil)
         return try await Self.await(promise.futureResult)
     }
 
     /// Sends the commands in one write; replies come back in order, error replies as `.error` values.
     public func pipeline(_ commands: [RedisCommand]) async throws(RedisError) -> [RESPValue] {
         guard !commands.isEmpty else { return [] }
-        let loop = channel.eventLoop
         var buffer = channel.allocator.buffer(capacity: commands.reduce(0) { $0 + $1.encoded.count })
-        var promises: [EventLoopPromise<RESPValue>] = []
-        promises.reserveCapacity(commands.count)
-        for command in commands {
-            buffer.writeBytes(command.encoded)
-            promises.append(loop.makePromise(of: RESPValue.self))
-        }
-        channel.writeAndFlush(RedisOutbound(bytes: buffer, promises: promises), promise: nil)
-        let all = EventLoopFuture.whenAllComplete(promises.map(\.futureResult), on: loop)
-        let results: [Result<RESPValue, Error>]
-        do { results = try await all.get() } catch { throw .connectionLost }
-        return try results.map { (result) throws(RedisError) in
-            switch result {
-            case .success(let value): return value
-            case .failure(let error): throw (error as? RedisError) ?? .connectionLost
-            }
-        }
+        for command in commands { buffer.writeBytes(command.encoded) }
+        return try await write(buffer, replies: commands.count)
     }
 
-    /// Writes a command whose replies the caller does not wait for one by one (SUBSCRIBE with N
-    /// channels answers N times): one promise per expected reply.
+    /// Writes a command that Redis answers several times (SUBSCRIBE with N channels answers N times).
     func sendExpecting(_ command: RedisCommand, replies: Int) async throws(RedisError) -> [RESPValue] {
-        let loop = channel.eventLoop
         var buffer = channel.allocator.buffer(capacity: command.encoded.count)
         buffer.writeBytes(command.encoded)
-        let promises = (0..<replies).map { _ in loop.makePromise(of: RESPValue.self) }
-        channel.writeAndFlush(RedisOutbound(bytes: buffer, promises: promises), promise: nil)
-        var out: [RESPValue] = []
-        for p in promises { out.append(try await Self.await(p.futureResult)) }
-        return out
+        return try await write(buffer, replies: replies)
+    }
+
+    private func write(_ buffer: ByteBuffer, replies: Int) async throws(RedisError) -> [RESPValue] {
+        let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
+        channel.writeAndFlush(RedisOutbound(bytes: buffer, waiter: .many(promise, count: replies)), promise: nil)
+        do {
+            return try await promise.futureResult.get()
+        } catch let error as RedisError {
+            throw error
+        } catch {
+            throw .connectionLost
+        }
     }
 
     public var isActive: Bool { channel.isActive }
