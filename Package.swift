@@ -19,7 +19,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
-        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // C shims: each system library is imported by exactly one Swift target.
@@ -103,20 +102,30 @@ let package = Package(
 
         // Release-mode throughput benchmark of RedisClient (scripts/bench-redis-client.sh).
         .executableTarget(name: "RedisClientBenchmark", dependencies: ["RedisClient"]),
+        // Release-mode benchmark of the registry: memory per user, sweep time, registrations per second.
+        .executableTarget(name: "ClusterStateBenchmark", dependencies: ["ClusterState", "RedisClient"]),
 
         // Real redis-server processes and real nodes for tests.
         .target(
             name: "TestSupport",
             dependencies: [
                 "RedisClient",
-                .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "TestSupport"]),
-        .testTarget(name: "ClusterStateTests", dependencies: ["ClusterState", "RedisClient", "TestSupport"]),
+        .testTarget(
+            name: "ClusterStateTests",
+            dependencies: [
+                "ClusterState", "RedisClient", "TestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "SignalingProtocolTests", dependencies: ["SignalingProtocol"]),
         .testTarget(
             name: "SignalingServerTests",

@@ -1,0 +1,218 @@
+import ClusterState
+import RedisClient
+import Testing
+import TestSupport
+
+@Suite("Registry operations against a real redis-server", .timeLimit(.minutes(1)))
+struct RegistryTests {
+    @Test func registerWritesBothKeysWithTheDocumentedBytes() async throws {
+        try await withRedis { _, redis in
+            let registry = ClusterRegistry(redis: redis)
+            let alice = record(1001, room: "room123", name: "alice")
+            #expect(try await registry.register(alice, node: "signaling-1") == nil)
+            #expect(try await redis.send("HGET", "rooms:room123:participants", "1001").string == "signaling-1")
+            let stored = try await redis.send("HGET", "servers:signaling-1:connections", "1001").string
+            #expect(stored == alice.jsonText)
+            #expect(try ConnectionRecord(json: stored ?? "") == alice)
+            // Again, from another node (a reconnect elsewhere): the previous holder is reported.
+            #expect(try await registry.register(alice, node: "signaling-2") == "signaling-1")
+            #expect(try await redis.send("HGET", "rooms:room123:participants", "1001").string == "signaling-2")
+        }
+    }
+
+    @Test func unregisterRemovesBothAndEmptiedHashesDisappear() async throws {
+        try await withRedis { _, redis in
+            let registry = ClusterRegistry(redis: redis)
+            try await registry.register(record(1, room: "r"), node: "n1")
+            try await registry.register(record(2, room: "r"), node: "n1")
+            #expect(try await registry.unregister(userID: 1, room: "r", node: "n1") == Unregistration(removedFromRoom: true, removedRecord: true))
+            #expect(try await redis.send("HEXISTS", "rooms:r:participants", "1").int == 0)
+            #expect(try await redis.send("HEXISTS", "servers:n1:connections", "1").int == 0)
+            try await registry.unregister(userID: 2, room: "r", node: "n1")
+            #expect(try await redis.send("EXISTS", "rooms:r:participants", "servers:n1:connections").int == 0)
+            // Nothing left to remove: a no-op, not an error.
+            #expect(try await registry.unregister(userID: 2, room: "r", node: "n1") == Unregistration(removedFromRoom: false, removedRecord: false))
+        }
+    }
+
+    @Test func unregisterLeavesAnEntryThatNamesAnotherNode() async throws {
+        try await withRedis { _, redis in
+            let registry = ClusterRegistry(redis: redis)
+            try await registry.register(record(7, room: "r"), node: "old")
+            try await registry.register(record(7, room: "r"), node: "new")
+            let result = try await registry.unregister(userID: 7, room: "r", node: "old")
+            #expect(result == Unregistration(removedFromRoom: false, removedRecord: true))
+            #expect(try await redis.send("HGET", "rooms:r:participants", "7").string == "new")
+            #expect(try await redis.send("HEXISTS", "servers:new:connections", "7").int == 1)
+        }
+    }
+
+    @Test func unregisterWithAConnectionIDSparesANewerConnection() async throws {
+        try await withRedis { _, redis in
+            let registry = ClusterRegistry(redis: redis)
+            var newer = record(8, room: "r")
+            newer.connectionID = "new-connection"
+            try await registry.register(newer, node: "n")
+            // The old connection of the same user, on the same node, leaves late.
+            #expect(try await registry.unregister(userID: 8, room: "r", node: "n", connectionID: "old-connection")
+                    == Unregistration(removedFromRoom: false, removedRecord: false))
+            #expect(try await redis.send("HGET", "servers:n:connections", "8").string == newer.jsonText)
+            #expect(try await redis.send("HGET", "rooms:r:participants", "8").string == "n")
+            // The old connection was in another room: its stale entry there goes, the newer record stays.
+            try await redis.send("HSET", "rooms:elsewhere:participants", "8", "n")
+            #expect(try await registry.unregister(userID: 8, room: "elsewhere", node: "n", connectionID: "old-connection")
+                    == Unregistration(removedFromRoom: true, removedRecord: false))
+            #expect(try await redis.send("HEXISTS", "servers:n:connections", "8").int == 1)
+            // The right connection id removes it.
+            #expect(try await registry.unregister(userID: 8, room: "r", node: "n", connectionID: "new-connection")
+                    == Unregistration(removedFromRoom: true, removedRecord: true))
+        }
+    }
+
+    @Test func registerChangesNothingWhenAKeyHasTheWrongType() async throws {
+        try await withRedis { _, redis in
+            let registry = ClusterRegistry(redis: redis)
+            try await redis.send("SET", "servers:n:connections", "not a hash")
+            await #expect(throws: RedisError.self) { try await registry.register(record(1, room: "r"), node: "n") }
+            #expect(try await redis.send("EXISTS", "rooms:r:participants").int == 0)
+            try await redis.send("SET", "rooms:r2:participants", "not a hash")
+            await #expect(throws: RedisError.self) { try await registry.register(record(1, room: "r2"), node: "m") }
+            #expect(try await redis.send("EXISTS", "servers:m:connections").int == 0)
+        }
+    }
+
+    @Test func concurrentRegistrationsKeepBothHashesInStep() async throws {
+        try await withRedis { server, redis in
+            let other = try await server.connect()
+            defer { other.close() }
+            let registries = [ClusterRegistry(redis: redis), ClusterRegistry(redis: other)]
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<8 {
+                    group.addTask {
+                        let registry = registries[worker % 2]
+                        for i in 0..<200 {
+                            let user = UInt64(i % 50 + 1)
+                            let node = "n\((i + worker) % 3)"
+                            let room = "room\(user % 5)"
+                            if (i + worker) % 3 == 0 {
+                                try await registry.unregister(userID: user, room: room, node: node)
+                            } else {
+                                try await registry.register(record(user, room: room), node: node)
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            // Every participants entry has its record on the node it names.
+            for room in 0..<5 {
+                let flat = try await redis.send("HGETALL", "rooms:room\(room):participants").stringArray ?? []
+                var i = 0
+                while i + 1 < flat.count {
+                    let raw = try await redis.send("HGET", "servers:\(flat[i + 1] ?? ""):connections", flat[i] ?? "").string
+                    #expect(raw != nil, "user \(flat[i] ?? "") in room\(room) has no record")
+                    i += 2
+                }
+            }
+        }
+    }
+
+    @Test func announcementsGoOutWithTheChangeAndOnlyOnce() async throws {
+        try await withRedis { server, redis in
+            let registry = ClusterRegistry(redis: redis)
+            try await listening(on: [ClusterChannels.messages], to: server) { heard in
+                try await registry.register(record(1001, room: "room123", name: "alice"), node: "signaling-1", announce: true)
+                try await registry.unregister(userID: 1001, room: "room123", node: "signaling-1", announce: true)
+                try await registry.unregister(userID: 1001, room: "room123", node: "signaling-1", announce: true)
+                try await drain(heard, channels: [ClusterChannels.messages], via: redis)
+                #expect(heard.on(ClusterChannels.messages).map { String(decoding: $0.payload, as: UTF8.self) } == [
+                    #"{"UserJoined":{"room_id":"room123","user_id":1001,"username":"alice","target_server":null,"source_server":"signaling-1"}}"#,
+                    #"{"UserLeft":{"room_id":"room123","user_id":1001,"target_server":null,"source_server":"signaling-1"}}"#,
+                    sentinel,
+                ])
+            }
+        }
+    }
+
+    @Test func locateReturnsTheNodeAndItsHeartbeat() async throws {
+        try await withRedis { _, redis in
+            let registry = ClusterRegistry(redis: redis)
+            try await registry.register(record(1, room: "a:b"), node: "n1")
+            #expect(try await registry.locate(userID: 1, room: "a:b") == UserLocation(node: "n1", nodeAlive: false))
+            try await registry.writeHeartbeat(node: "n1", ttl: .seconds(30), now: 1)
+            #expect(try await registry.locate(userID: 1, room: "a:b") == UserLocation(node: "n1", nodeAlive: true))
+            #expect(try await registry.locate(userID: 2, room: "a:b") == nil)
+            #expect(try await registry.locate(userID: 1, room: "a") == nil)
+        }
+    }
+
+    @Test func participantsWithUsernamesAndMissingRecords() async throws {
+        try await withRedis { _, redis in
+            let registry = ClusterRegistry(redis: redis)
+            try await registry.register(record(3, room: "r", name: "carol"), node: "live")
+            try await registry.register(record(1, room: "r", name: "alice"), node: "live")
+            try await registry.register(record(2, room: "r", name: "bob"), node: "dead")
+            try await registry.register(record(4, room: "r", name: "dave"), node: "live")
+            try await registry.writeHeartbeat(node: "live", ttl: .seconds(30), now: 1)
+            try await redis.send("HDEL", "servers:live:connections", "3")                       // record lost
+            try await redis.send("HSET", "servers:live:connections", "4", "{broken")            // record unreadable
+            let participants = try await registry.participants(inRoom: "r")
+            #expect(participants.map(\.userID) == [1, 2, 3, 4])
+            #expect(participants.map(\.username) == ["alice", "bob", nil, nil])
+            #expect(participants.map(\.recordStatus) == [.present, .present, .missing, .unreadable])
+            #expect(participants.map(\.nodeLiveness) == [.alive, .dead, .alive, .alive])
+            #expect(participants.map(\.orphanReason) == [nil, .nodeDead, .missingRecord, .unreadableRecord])
+            #expect(try await registry.participants(inRoom: "nobody-here").isEmpty)
+        }
+    }
+
+    @Test func registerAllPipelinesAndSurvivesAScriptFlush() async throws {
+        try await withRedis { _, redis in
+            let registry = ClusterRegistry(redis: redis)
+            try await redis.send("SCRIPT", "FLUSH")
+            let records = (1...1000).map { record(UInt64($0), room: "room\($0 % 10)") }
+            let previous = try await registry.registerAll(records, node: "n")
+            #expect(previous.count == 1000 && previous.allSatisfy { $0 == nil })
+            #expect(try await redis.send("HLEN", "servers:n:connections").int == 1000)
+            #expect(try await redis.send("HLEN", "rooms:room3:participants").int == 100)
+            try await redis.send("SCRIPT", "FLUSH")
+            // The single-call path falls back to EVAL too.
+            #expect(try await registry.register(record(1, room: "room1"), node: "m") == "n")
+        }
+    }
+
+    @Test func heartbeatWriteReportsWhatWasThere() async throws {
+        try await withRedis { _, redis in
+            let registry = ClusterRegistry(redis: redis)
+            #expect(try await registry.writeHeartbeat(node: "n", ttl: .seconds(30), now: 100) == HeartbeatWrite(previous: nil, connectionsHashExists: false))
+            try await registry.register(record(1, room: "r"), node: "n")
+            #expect(try await registry.writeHeartbeat(node: "n", ttl: .milliseconds(30_500), now: 110) == HeartbeatWrite(previous: 100, connectionsHashExists: true))
+            #expect(try await redis.send("GET", "servers:n:heartbeat").string == "110")
+            let pttl = try await redis.send("PTTL", "servers:n:heartbeat").int ?? -1
+            #expect(pttl > 29_000 && pttl <= 30_500)
+            try await registry.removeHeartbeat(node: "n")
+            #expect(try await redis.send("EXISTS", "servers:n:heartbeat").int == 0)
+        }
+    }
+
+    @Test func publishedPayloadsRoundTripThroughRedis() async throws {
+        try await withRedis { server, redis in
+            let registry = ClusterRegistry(redis: redis)
+            #expect(try await registry.publish(.userLeft(.init(roomID: "r", userID: 1, sourceServer: "n")), toNode: "nobody") == 0)
+            let channels = [ClusterChannels.messages, ClusterChannels.events, ClusterChannels.node("n2")]
+            try await listening(on: channels, to: server) { heard in
+                let signal = ClusterMessage.webRTCSignal(.init(roomID: "r", fromUser: 1, toUser: 2,
+                                                               iceCandidate: IceSignalData(candidate: "c", sdpMid: nil, sdpMLineIndex: 0), sourceServer: "n1"))
+                let replaced = ClusterMessage.userReplaced(.init(userID: 1, connectionID: "c2", sourceServer: "n1"))
+                let started = ClusterEvent.serverStarted(nodeID: "n1", at: 1_704_110_400)
+                #expect(try await registry.publish(signal, toNode: "n2") == 1)
+                #expect(try await registry.publish(replaced) == 1)
+                #expect(try await registry.publish(started) == 1)
+                try await drain(heard, channels: channels, via: redis)
+                #expect(heard.on(ClusterChannels.node("n2")).first.map { try? ClusterMessage(json: $0.payload) } == signal)
+                #expect(heard.clusterMessages() == [replaced])
+                #expect(heard.clusterEvents() == [started])
+            }
+        }
+    }
+}
