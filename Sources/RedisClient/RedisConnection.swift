@@ -109,7 +109,7 @@ public final class RedisConnection: Sendable, RedisCommandExecutor {
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
         var buffer = channel.allocator.buffer(capacity: command.encoded.count)
         buffer.writeBytes(command.encoded)
-        channel.writeAndFlush(RedisOutbound(bytes: buffer, waiter: .one(promise)), promise: nil)
+        send(RedisOutbound(bytes: buffer, waiter: .one(promise)))
         return try await Self.await(promise.futureResult)
     }
 
@@ -130,7 +130,7 @@ public final class RedisConnection: Sendable, RedisCommandExecutor {
 
     private func write(_ buffer: ByteBuffer, replies: Int) async throws(RedisError) -> [RESPValue] {
         let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
-        channel.writeAndFlush(RedisOutbound(bytes: buffer, waiter: .many(promise, count: replies)), promise: nil)
+        send(RedisOutbound(bytes: buffer, waiter: .many(promise, count: replies)))
         do {
             return try await promise.futureResult.get()
         } catch let error as RedisError {
@@ -138,6 +138,15 @@ public final class RedisConnection: Sendable, RedisCommandExecutor {
         } catch {
             throw .connectionLost
         }
+    }
+
+    /// Writes, making sure the waiter hears of a failed write: on a channel that has already closed, the
+    /// handler that would fail it is gone, and the reply would never come.
+    private func send(_ outbound: RedisOutbound) {
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        let waiter = outbound.waiter
+        written.futureResult.whenFailure { _ in waiter.fail(.connectionLost) }  // a second completion is ignored
+        channel.writeAndFlush(outbound, promise: written)
     }
 
     public var isActive: Bool { channel.isActive }

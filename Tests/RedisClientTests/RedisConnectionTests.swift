@@ -163,3 +163,15 @@ struct RedisConnectionTests {
         await #expect(throws: RedisError.timeout) { try await c.send("PING") }
     }
 }
+
+@Suite("Redis connection after close", .timeLimit(.minutes(1)))
+struct ClosedConnectionTests {
+    @Test func commandsOnAClosedConnectionFailInsteadOfHanging() async throws {
+        let redis = try await RedisServer.start()
+        let c = try await redis.connect()
+        c.close()
+        await c.waitUntilClosed()
+        await #expect(throws: RedisError.self) { try await c.send("PING") }
+        await #expect(throws: RedisError.self) { _ = try await c.pipeline([RedisCommand("PING"), RedisCommand("PING")]) }
+    }
+}
