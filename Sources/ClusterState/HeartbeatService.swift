@@ -41,6 +41,7 @@ public final class HeartbeatService: Service, Sendable {
     private let registry: ClusterRegistry
     private let logger: Logger
     private let onBeat: (@Sendable (Beat) -> Void)?
+    private let shouldBeat: (@Sendable () -> Bool)?
     private let state = Mutex(State())
 
     private struct State {
@@ -48,9 +49,13 @@ public final class HeartbeatService: Service, Sendable {
         var status = Status()
     }
 
-    /// - Parameter onBeat: called after every beat, on the service's task (keep it short).
+    /// - Parameters:
+    ///   - shouldBeat: asked before each periodic beat; false skips it. A heartbeat tells other nodes "my users are
+    ///     registered", so a node whose registration is not (yet) intact must not write one.
+    ///   - onBeat: called after every beat, on the service's task (keep it short).
     public init(nodeID: String, redis: any RedisCommandExecutor, interval: Duration = .seconds(10), ttl: Duration = .seconds(30),
-                beatTimeout: Duration = .seconds(5), logger: Logger, onBeat: (@Sendable (Beat) -> Void)? = nil) {
+                beatTimeout: Duration = .seconds(5), logger: Logger, shouldBeat: (@Sendable () -> Bool)? = nil,
+                onBeat: (@Sendable (Beat) -> Void)? = nil) {
         self.nodeID = nodeID
         self.registry = ClusterRegistry(redis: redis, logger: logger)
         self.interval = interval
@@ -58,6 +63,7 @@ public final class HeartbeatService: Service, Sendable {
         self.beatTimeout = beatTimeout
         self.logger = logger
         self.onBeat = onBeat
+        self.shouldBeat = shouldBeat
     }
 
     public var status: Status { state.withLock { $0.status } }
@@ -82,7 +88,7 @@ public final class HeartbeatService: Service, Sendable {
                     }
                 }
                 // Ends when the task is cancelled (graceful shutdown cancels it).
-                for await _ in ticks { await self.beat() }
+                for await _ in ticks where self.shouldBeat?() ?? true { await self.beat() }
                 group.cancelAll()
             }
         }

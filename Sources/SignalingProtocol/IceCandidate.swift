@@ -45,20 +45,4 @@ extension IceCandidate {
             sdpMLineIndex: try fields.nullableInteger("sdp_mline_index", in: Limits.sdpMLineIndexRange),
             usernameFragment: try fields.optionalString("username_fragment"))
     }
-
-    /// The JSON text `{"candidate":…,"sdp_mid":…,"sdp_mline_index":…}` (plus `username_fragment` when given): the
-    /// `signal_data` of an `ice_candidate` `WebRTCSignal` on the cluster channels (PROTOCOL.md §2).
-    public func signalData() -> String {
-        var writer = JSONWriter(capacity: candidate.utf8.count + 96)
-        writer.raw("{")
-        writeMembers(to: &writer)
-        writer.raw("}")
-        return writer.text
-    }
-
-    /// Parses `signal_data` written by `signalData()` (or by another node), with the same typing rules as a client
-    /// message. Unknown members are ignored.
-    public init(signalData text: String) throws(ProtocolError) {
-        try self.init(members: FieldReader.parsing(text.utf8, context: "signal_data"))
-    }
 }

@@ -126,13 +126,6 @@ struct ClientMessageRoundTripTests {
             == "IceCandidate")
     }
 
-    @Test func signalDataRoundTrips() throws {
-        let candidate = IceCandidate(candidate: "candidate:1", sdpMid: nil, sdpMLineIndex: 2, usernameFragment: "u")
-        #expect(candidate.signalData() == #"{"candidate":"candidate:1","sdp_mid":null,"sdp_mline_index":2,"username_fragment":"u"}"#)
-        #expect(try IceCandidate(signalData: candidate.signalData()) == candidate)
-        #expect(throws: ProtocolError.self) { try IceCandidate(signalData: #"{"sdp_mid":"0"}"#) }
-    }
-
     @Test func decodesFromEveryInputForm() throws {
         let text = #"{"type":"Leave","room_name":"abc"}"#
         let bytes = Array(text.utf8)
