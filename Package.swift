@@ -71,6 +71,10 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -97,6 +101,17 @@ let package = Package(
                 "CLibEdit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Release-mode load generator for the node benchmarks (scripts/bench-local-*.sh).
+        .executableTarget(
+            name: "SignalingBenchmark",
+            dependencies: [
+                "Simulation",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
 
@@ -129,7 +144,10 @@ let package = Package(
         .testTarget(name: "SignalingProtocolTests", dependencies: ["SignalingProtocol"]),
         .testTarget(
             name: "SignalingServerTests",
-            dependencies: ["SignalingServer", "SignalingProtocol", "ClusterState", "RedisClient", "TestSupport"]
+            dependencies: [
+                "SignalingServer", "SignalingProtocol", "ClusterState", "RedisClient", "TestSupport",
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ]
         ),
         .testTarget(
             name: "SigctlTests",

@@ -1,0 +1,139 @@
+import ClusterState
+import Foundation
+import Logging
+import RedisClient
+import SignalingProtocol
+
+/// Entering (or re-entering) the cluster, and keeping local rooms in step with the participants hashes.
+extension RedisClusterBridge {
+    /// Re-registers every local user and the heartbeat, raises the id counter above local ids, announces
+    /// `ServerStarted` and every local user, and reconciles every local room (PROTOCOL.md §2, "Outages").
+    /// Also removes this node's records of users who left while Redis was away. True when all of it worked.
+    func recover() async -> Bool {
+        state.withLock { $0.recovering = true }
+        defer { state.withLock { $0.recovering = false } }
+        do {
+            var members = local.localMembers()
+            let present = Set(members.map { MemberKey(user: $0.userID, room: $0.room) })
+            for record in try await registry.records(onNode: nodeID)
+            where !present.contains(MemberKey(user: record.userID, room: record.roomID)) {
+                try await registry.unregister(userID: record.userID, room: record.roomID, node: nodeID,
+                                              connectionID: record.connectionID, announce: true)
+            }
+            try await registry.registerAll(members.map(ConnectionRecord.init), node: nodeID)
+            try await registry.writeHeartbeat(node: nodeID, ttl: configuration.heartbeatTTL, now: Self.unixNow())
+            // Provisional ids (upper half of the space) never came from the counter; leave it out of their range.
+            let highestLeasedKind = members.map(\.userID).filter { $0 < ProvisionalUserIDs.floor }.max() ?? 0
+            try await ids.raiseCounter(atLeast: highestLeasedKind)
+            try? await ids.refill(below: ids.blockSize / 4)
+
+            // Users who joined while the steps above ran were not in the snapshot: register them too.
+            var registered = present
+            for _ in 0..<3 {
+                let late = local.localMembers().filter { !registered.contains(MemberKey(user: $0.userID, room: $0.room)) }
+                if late.isEmpty { break }
+                try await registry.registerAll(late.map(ConnectionRecord.init), node: nodeID)
+                registered.formUnion(late.map { MemberKey(user: $0.userID, room: $0.room) })
+                members += late
+            }
+
+            try await registry.publish(ClusterEvent.serverStarted(nodeID: nodeID, at: Self.unixNow()))
+            let announcements = members.map {
+                ClusterMessage.userJoined(.init(roomID: $0.room, userID: $0.userID, username: $0.username,
+                                                targetServer: nil, sourceServer: nodeID))
+            }
+            try await registry.publishAll(announcements)
+            state.withLock { state in
+                state.recoveredAt = .now
+                state.sweptNodes = []
+                state.silentSince = [:]
+            }
+            await reconcile(rooms: Set(local.localMembers().map(\.room)))
+            logger.info("registered in the cluster", metadata: ["members": "\(members.count)"])
+            return true
+        } catch {
+            logger.warning("re-entering the cluster failed; will retry", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Brings each local room's view of remote users in line with its participants hash, telling the room's
+    /// local clients only what they missed.
+    func reconcile(rooms: Set<String>) async {
+        for room in rooms.sorted() {
+            guard !local.localMembers(of: room).isEmpty else {
+                state.withLock { $0.roster.forget(room: room); _ = $0.undecidedRooms.remove(room) }
+                continue
+            }
+            do {
+                try await reconcile(room: room)
+            } catch {
+                logger.debug("reconciliation failed", metadata: ["room.id": "\(room)", "error": "\(error)"])
+                state.withLock { _ = $0.undecidedRooms.insert(room) }
+            }
+        }
+    }
+
+    private func reconcile(room: String) async throws {
+        let participants = try await registry.participants(inRoom: room)
+        var current: [UserID: RemoteRoster.Entry] = [:]
+        for p in participants where p.node != nodeID && p.nodeAlive {
+            if let username = p.username { current[p.userID] = .init(username: username, node: p.node) }
+        }
+        let known = state.withLock { $0.roster.members(of: room) }
+        let missingNodes = Set(known.filter { current[$0.key] == nil }.map(\.value.node))
+        let live = try await registry.heartbeatsExist(nodes: Array(missingNodes))
+        let now = ContinuousClock.now
+        let ttl = configuration.heartbeatTTL
+
+        let (joined, left, catchUp, uninformed) = state.withLock {
+            state -> ([(UserID, RemoteRoster.Entry)], [UserID], [(UserID, RemoteRoster.Entry)], Set<UserID>) in
+            var facts: [String: Reconciliation.NodeFacts] = [:]
+            for node in missingNodes {
+                let isLive = live[node] ?? false
+                if isLive { state.silentSince[node] = nil } else if state.silentSince[node] == nil { state.silentSince[node] = now }
+                let since = max(state.silentSince[node] ?? now, state.recoveredAt ?? now)
+                facts[node] = .init(heartbeatLive: isLive, sweptSinceRecovery: state.sweptNodes.contains(node),
+                                    silentForTTL: !isLive && state.recoveredAt != nil && now - since >= ttl)
+            }
+            let outcome = Reconciliation.reconcile(known: state.roster.members(of: room), current: current) {
+                facts[$0] ?? .init(heartbeatLive: false, sweptSinceRecovery: false, silentForTTL: false)
+            }
+            // What the room's informed clients know and keep knowing: owed to the uninformed ones.
+            let kept = state.roster.members(of: room).filter { !outcome.left.contains($0.key) }.sorted { $0.key < $1.key }
+            let uninformed = state.uninformed.removeValue(forKey: room) ?? []
+            var joined: [(UserID, RemoteRoster.Entry)] = []
+            for (user, entry) in outcome.joined where state.roster.add(user, username: entry.username, node: entry.node, room: room) {
+                joined.append((user, entry))
+            }
+            let left = outcome.left.filter { state.roster.remove($0, room: room) }
+            if outcome.undecided.isEmpty { state.undecidedRooms.remove(room) } else { state.undecidedRooms.insert(room) }
+            return (joined, left, uninformed.isEmpty ? [] : kept, uninformed)
+        }
+        for member in uninformed {
+            for (user, entry) in catchUp where user != member {
+                local.deliver(.userJoined(room: room, user: Participant(userID: user, username: entry.username)), to: member, in: room)
+            }
+        }
+        for (user, entry) in joined {
+            local.deliver(.userJoined(room: room, user: Participant(userID: user, username: entry.username)),
+                          toMembersOf: room, excluding: user)
+        }
+        for user in left {
+            if uninformed.isEmpty {
+                local.deliver(.userLeft(room: room, userID: user), toMembersOf: room, excluding: user)
+            } else {
+                // The uninformed never heard of the departed user: tell only those who did.
+                for member in local.localMembers(of: room) where !uninformed.contains(member.userID) {
+                    local.deliver(.userLeft(room: room, userID: user), to: member.userID, in: room)
+                }
+            }
+        }
+    }
+}
+
+/// A user's membership of one room, as a set element.
+struct MemberKey: Hashable {
+    var user: UserID
+    var room: String
+}

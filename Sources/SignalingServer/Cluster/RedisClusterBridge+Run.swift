@@ -1,0 +1,201 @@
+import ClusterState
+import Foundation
+import Logging
+import RedisClient
+import ServiceLifecycle
+import SignalingProtocol
+
+/// The bridge's background work, for as long as the node runs: both Redis links, the link state machine,
+/// membership events and signals from other nodes, the heartbeat, and the periodic sweep.
+extension RedisClusterBridge {
+    /// Work that must not overlap: a recovery, or a reconciliation of some rooms.
+    enum Job: Sendable {
+        case recover
+        case reconcile(Set<String>?)
+    }
+
+    public func run() async throws {
+        let heartbeat = HeartbeatService(
+            nodeID: nodeID, redis: client, interval: configuration.heartbeatInterval, ttl: configuration.heartbeatTTL,
+            logger: logger,
+            // Only while clustered: recovery writes the first heartbeat itself, after re-registering the users.
+            shouldBeat: { [weak self] in self.map { $0.isClustered && !$0.state.withLock { $0.recovering } } ?? false },
+            onBeat: { [weak self] beat in self?.heartbeatWritten(beat) })
+        // Recorded now, applied on every (re)connect of the subscription.
+        try? await subscriber.subscribe([ClusterChannels.messages, ClusterChannels.events, ClusterChannels.node(nodeID)])
+        let (jobs, jobQueue) = AsyncStream.makeStream(of: Job.self, bufferingPolicy: .unbounded)
+        self.jobQueue.withLock { $0 = jobQueue }
+
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.client.run() }
+            group.addTask { await self.subscriber.run() }
+            group.addTask { await self.watchCommandLink() }
+            group.addTask { await self.consumeSubscription() }
+            group.addTask { await self.runJobs(jobs) }
+            group.addTask { try? await heartbeat.run() }
+            group.addTask { await self.periodicWork() }
+            // The node has drained its clients (each unregistered) before the bridge is shut down.
+            try? await gracefulShutdown()
+            await self.deregister()
+            jobQueue.finish()
+            group.cancelAll()
+        }
+    }
+
+    // MARK: - Links
+
+    private func watchCommandLink() async {
+        for await state in client.stateUpdates() {
+            switch state {
+            case .connected: apply(.commandLinkUp)
+            case .reconnecting, .closed: apply(.commandLinkDown)
+            case .connecting: break
+            }
+        }
+    }
+
+    private func consumeSubscription() async {
+        for await event in subscriber.events {
+            switch event {
+            case .subscribed(let reconnect): apply(.subscribed(reconnect: reconnect))
+            case .disconnected: apply(.subscriptionLost)
+            case .message(let message): await handle(message)
+            }
+        }
+    }
+
+    /// Feeds the state machine and carries out what it asks for.
+    func apply(_ input: ClusterLink.Input) {
+        let (actions, mode) = state.withLock { state in (state.link.handle(input), state.link.mode) }
+        for action in actions {
+            switch action {
+            case .recover:
+                logger.info("redis reachable: re-entering the cluster")
+                enqueue(.recover)
+            case .enterLocalMode:
+                logger.warning("cluster unreachable: local mode (same-node signaling only)",
+                               metadata: ["input": "\(input)", "mode": "\(mode)"])
+            case .enterClusterMode:
+                logger.info("cluster mode")
+            }
+        }
+    }
+
+    func enqueue(_ job: Job) {
+        _ = jobQueue.withLock { $0?.yield(job) }
+    }
+
+    private func runJobs(_ jobs: AsyncStream<Job>) async {
+        for await job in jobs {
+            switch job {
+            case .recover:
+                let ok = await recover()
+                apply(.recoveryFinished(success: ok))
+            case .reconcile(let rooms):
+                guard state.withLock({ $0.link.mode != .degraded }) else { continue }
+                await reconcile(rooms: rooms ?? Set(local.localMembers().map(\.room)))
+            }
+        }
+    }
+
+    // MARK: - Heartbeat, sweep, retries
+
+    private func heartbeatWritten(_ beat: HeartbeatService.Beat) {
+        guard case .written(let write) = beat, isClustered else { return }
+        // Our heartbeat key was gone (expired, swept, or Redis restarted empty between beats), or our users'
+        // records are: re-enter the cluster exactly as after an outage.
+        if write.previous == nil || (!write.connectionsHashExists && !local.localMembers().isEmpty) {
+            logger.warning("this node's registration vanished from Redis; re-registering",
+                           metadata: ["heartbeat.previous": "\(write.previous.map(String.init) ?? "none")"])
+            apply(.foundSelfMissing)
+        }
+    }
+
+    /// Once per heartbeat interval, with jitter: retry a failed recovery, sweep dead nodes, and settle rooms
+    /// whose departed remote users were undecided.
+    private func periodicWork() async {
+        let interval = configuration.heartbeatInterval
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval * Double.random(in: 0.8...1.2))
+            } catch {
+                return
+            }
+            apply(.tick)
+            guard isClustered else { continue }
+            do {
+                let report = try await registry.sweep(by: nodeID)
+                for node in report.nodes where node.outcome == .swept {
+                    logger.notice("swept dead node", metadata: ["swept.node": "\(node.nodeID)", "users.removed": "\(node.usersRemoved)"])
+                }
+            } catch {
+                logger.debug("sweep failed", metadata: ["error": "\(error)"])
+            }
+            let undecided = state.withLock { $0.undecidedRooms }
+            if !undecided.isEmpty { enqueue(.reconcile(undecided)) }
+        }
+    }
+
+    // MARK: - Messages from other nodes
+
+    func handle(_ message: PubSubMessage) async {
+        if message.channel == ClusterChannels.events {
+            guard let event = try? ClusterEvent(json: message.payload), event.nodeID != nodeID else { return }
+            switch event {
+            case .serverStarted:
+                enqueue(.reconcile(nil))
+            case .serverSwept(let node, _, _, _):
+                state.withLock { _ = $0.sweptNodes.insert(node) }
+                enqueue(.reconcile(nil))
+            case .serverStopping:
+                break
+            }
+            return
+        }
+        guard let cluster = try? ClusterMessage(json: message.payload) else {
+            logger.debug("ignoring unreadable cluster message", metadata: ["channel": "\(message.channel)"])
+            return
+        }
+        guard cluster.concerns(node: nodeID) else { return }
+        switch cluster {
+        case .webRTCSignal(let signal):
+            guard let delivered = SignalTranslation.serverMessage(signal) else { return }
+            local.deliver(delivered, to: signal.toUser, in: signal.roomID)
+        case .userJoined(let joined):
+            guard state.withLock({ $0.link.mode != .degraded }) else { return }
+            let members = local.localMembers(of: joined.roomID)
+            guard !members.isEmpty, !members.contains(where: { $0.userID == joined.userID }) else { return }
+            let node = joined.sourceServer ?? ""
+            let news = state.withLock { $0.roster.add(joined.userID, username: joined.username, node: node, room: joined.roomID) }
+            if news {
+                local.deliver(.userJoined(room: joined.roomID, user: Participant(userID: joined.userID, username: joined.username)),
+                              toMembersOf: joined.roomID, excluding: joined.userID)
+            }
+        case .userLeft(let left):
+            guard state.withLock({ $0.link.mode != .degraded }) else { return }
+            let known = state.withLock { $0.roster.remove(left.userID, room: left.roomID) }
+            if known {
+                local.deliver(.userLeft(room: left.roomID, userID: left.userID), toMembersOf: left.roomID, excluding: left.userID)
+            }
+        case .userReplaced(let replaced):
+            let removed = local.replaceUser(replaced.userID, keeping: UUID(uuidString: replaced.connectionID))
+            for member in removed { await unregister(member) }
+        }
+    }
+
+    // MARK: - Shutdown
+
+    /// Graceful shutdown, after the node has unregistered its members: remove whatever of this node is
+    /// left in Redis, so that no sweep is needed.
+    private func deregister() async {
+        guard state.withLock({ $0.link.commandLinkUp }) else { return }
+        if let leftovers = try? await registry.records(onNode: nodeID) {
+            for record in leftovers {
+                _ = try? await registry.unregister(userID: record.userID, room: record.roomID, node: nodeID,
+                                                   connectionID: record.connectionID, announce: true)
+            }
+        }
+        try? await registry.removeHeartbeat(node: nodeID)
+        logger.info("deregistered from the cluster")
+    }
+}

@@ -1,0 +1,196 @@
+import ClusterState
+import Foundation
+import Logging
+import RedisClient
+import ServiceLifecycle
+import SignalingProtocol
+import Synchronization
+
+/// Cluster mode: the node's seam to the other nodes, through Redis (PROTOCOL.md §2).
+///
+/// Two Redis links: a pipelined command connection (registry scripts, relays, heartbeats) and a pub/sub
+/// subscription (`cluster:messages`, `cluster:events`, `cluster:node:{self}`). `ClusterLink` decides from
+/// their health whether the node is clustered; while it is not, the node is in local mode: joins see
+/// local users only, relays to remote users answer `server_busy`, and nothing is said about remote users.
+/// When both links are back the node recovers (see `RedisClusterBridge+Recovery.swift`).
+public final class RedisClusterBridge: ClusterBridge {
+    let nodeID: String
+    let configuration: NodeConfiguration
+    let local: any LocalDelivery
+    let logger: Logger
+    let client: RedisClient
+    let subscriber: RedisSubscriber
+    let registry: ClusterRegistry
+    let ids: UserIDAllocator
+    let provisionalIDs: ProvisionalUserIDs
+    let routing: SignalRouting
+    let state = Mutex(State())
+    /// Recoveries and reconciliations run one at a time, in order, on one task of `run()`.
+    let jobQueue = Mutex<AsyncStream<Job>.Continuation?>(nil)
+
+    struct State {
+        var link = ClusterLink()
+        var roster = RemoteRoster()
+        /// When this node last finished recovering (for the reconciliation's silence rule).
+        var recoveredAt: ContinuousClock.Instant?
+        /// Nodes whose `ServerSwept` was heard since the last recovery.
+        var sweptNodes: Set<String> = []
+        /// When each node was first seen without a heartbeat during reconciliation.
+        var silentSince: [String: ContinuousClock.Instant] = [:]
+        /// Rooms with remote users whose departure is not yet decided.
+        var undecidedRooms: Set<String> = []
+        /// Local users who joined while the node was not clustered: they were told about local users only,
+        /// so reconciliation tells them about the remote ones the others already know.
+        var uninformed: [String: Set<UserID>] = [:]
+        var recovering = false
+        var stopping = false
+    }
+
+    public init(configuration: NodeConfiguration, local: any LocalDelivery, logger: Logger) throws {
+        self.nodeID = configuration.nodeID
+        self.configuration = configuration
+        self.local = local
+        self.logger = logger
+        let redis = try RedisConfiguration(url: configuration.redisURL)
+        // Commands fail fast while Redis is away: the link state, not a waiting command, decides the mode.
+        let policy = ReconnectPolicy(initialDelay: .milliseconds(100), maximumDelay: .seconds(1), commandWait: nil)
+        self.client = RedisClient(configuration: redis, policy: policy, logger: logger)
+        self.subscriber = RedisSubscriber(configuration: redis, policy: policy, logger: logger)
+        self.registry = ClusterRegistry(redis: client, logger: logger)
+        self.ids = UserIDAllocator(redis: client, blockSize: 1000, logger: logger)
+        self.provisionalIDs = ProvisionalUserIDs(nodeID: configuration.nodeID)
+        self.routing = configuration.signalRouting == .broadcast ? .broadcast : .direct
+    }
+
+    /// The factory the node uses: cluster mode when configured, else the standalone bridge.
+    public static let factory: ClusterBridgeFactory = { configuration, local, logger in
+        guard configuration.clusterMode else { return LocalBridge() }
+        do {
+            return try RedisClusterBridge(configuration: configuration, local: local, logger: logger)
+        } catch {
+            // The configuration loader validated the URL already; this is a last line of defence.
+            logger.error("cannot use REDIS_URL; running in local mode", metadata: ["error": "\(error)"])
+            return LocalBridge()
+        }
+    }
+
+    var isClustered: Bool { state.withLock { $0.link.isClustered } }
+
+    public var status: ClusterStatus {
+        let (clustered, commandUp, subscriptionUp) = state.withLock { ($0.link.isClustered, $0.link.commandLinkUp, $0.link.subscriptionUp) }
+        return ClusterStatus(mode: clustered ? .cluster : .local, redisConnected: commandUp, subscriptionLive: subscriptionUp)
+    }
+
+    // MARK: - ClusterBridge
+
+    public func nextUserID() async throws -> UserID {
+        if let id = ids.nextLeased() {
+            refillIDsInBackground()
+            return id
+        }
+        if state.withLock({ $0.link.commandLinkUp }), let id = try? await ids.next() {
+            return id
+        }
+        // Cut off with no lease in hand (Redis was down when the node started): ids from this node's
+        // own range far above the shared counter, so they collide with no leased id.
+        return try provisionalIDs.next()
+    }
+
+    private func refillIDsInBackground() {
+        guard ids.available < ids.blockSize / 4, state.withLock({ $0.link.commandLinkUp }) else { return }
+        // Leasing is one INCRBY; doing it on the joiner's task keeps a spare block in hand before an outage.
+        Task { [ids] in try? await ids.refill(below: ids.blockSize / 4) }
+    }
+
+    public func register(_ member: RoomMember) async throws(ProtocolError) -> [Participant] {
+        guard isClustered else {
+            state.withLock { _ = $0.uninformed[member.room, default: []].insert(member.userID) }
+            return []
+        }
+        let record = ConnectionRecord(member)
+        do {
+            try await registry.register(record, node: nodeID, announce: true)
+            let participants = try await registry.participants(inRoom: member.room)
+            var remote: [Participant] = []
+            state.withLock { state in
+                for p in participants where p.node != nodeID && p.userID != member.userID && p.nodeAlive {
+                    guard let username = p.username else { continue }
+                    _ = state.roster.add(p.userID, username: username, node: p.node, room: member.room)
+                    remote.append(Participant(userID: p.userID, username: username))
+                }
+            }
+            return remote
+        } catch {
+            // Redis went away mid-join: the joiner is a local member; recovery will register it.
+            state.withLock { _ = $0.uninformed[member.room, default: []].insert(member.userID) }
+            logger.warning("cluster registration failed; joined locally",
+                           metadata: ["room.id": "\(member.room)", "user.id": "\(member.userID)", "error": "\(error)"])
+            return []
+        }
+    }
+
+    public func unregister(_ member: RoomMember) async {
+        let roomEmptyLocally = local.localMembers(of: member.room).isEmpty
+        state.withLock { state in
+            state.uninformed[member.room]?.remove(member.userID)
+            if roomEmptyLocally {
+                state.roster.forget(room: member.room)
+                state.uninformed[member.room] = nil
+            }
+        }
+        guard state.withLock({ $0.link.commandLinkUp }) else { return }
+        do {
+            try await registry.unregister(userID: member.userID, room: member.room, node: nodeID,
+                                          connectionID: ConnectionRecord.connectionID(member.connectionID), announce: true)
+        } catch {
+            // Recovery removes this node's records of users who are no longer here.
+            logger.debug("cluster unregistration failed", metadata: ["user.id": "\(member.userID)", "error": "\(error)"])
+        }
+    }
+
+    public func relay(_ signal: RelaySignal) async -> RelayOutcome {
+        guard isClustered else { return .unavailable }
+        guard let message = SignalTranslation.clusterSignal(signal, source: nodeID) else { return .targetNotFound }
+        do {
+            switch try await registry.relay(message, from: nodeID, routing: routing) {
+            case .published: return .delivered
+            case .notInRoom, .nodeDead, .onSender, .noReceiver: return .targetNotFound
+            }
+        } catch {
+            return .unavailable
+        }
+    }
+
+    public func claim(userID: UserID, connectionID: UUID) async {
+        guard isClustered else { return }
+        let message = ClusterMessage.userReplaced(.init(userID: userID, connectionID: ConnectionRecord.connectionID(connectionID),
+                                                         targetServer: nil, sourceServer: nodeID))
+        guard let receivers = try? await registry.publish(message), receivers > 1 else { return }
+        // Other nodes close the older connection and unregister it; wait (at most 2 s) until no other node
+        // holds a record for the user, so the new registration does not race the old one's removal.
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(2)
+        while clock.now < deadline {
+            guard let holders = try? await registry.nodesHolding(userID: userID, except: nodeID), !holders.isEmpty else { return }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    public func nodeStopping() async {
+        state.withLock { $0.stopping = true }
+        guard isClustered else { return }
+        _ = try? await registry.publish(ClusterEvent.serverStopping(nodeID: nodeID, at: Self.unixNow()))
+    }
+
+    static func unixNow() -> Int64 { Int64(Date().timeIntervalSince1970) }
+}
+
+extension ConnectionRecord {
+    init(_ member: RoomMember) {
+        self.init(userID: member.userID, username: member.username, roomID: member.room,
+                  connectedAt: member.joinedAt, connectionID: Self.connectionID(member.connectionID))
+    }
+
+    /// The record's form of a connection id: a lower-case UUID.
+    static func connectionID(_ id: UUID) -> String { id.uuidString.lowercased() }
+}

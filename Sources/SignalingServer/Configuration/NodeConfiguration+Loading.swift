@@ -1,0 +1,142 @@
+import Logging
+import RedisClient
+import SignalingProtocol
+
+extension NodeConfiguration {
+    /// Builds the configuration from its sources, highest precedence first: command-line flags, then the process
+    /// environment, then the `.env` file, then defaults (PROTOCOL.md §4).
+    ///
+    /// An empty value counts as unset (so an empty `PORT=` in a compose file falls through to the next source),
+    /// except for `JWT_SECRET`, where empty explicitly means "authentication off". Unknown keys are ignored: a
+    /// `.env` file is often shared with other programs.
+    ///
+    /// - Parameters:
+    ///   - flags: values given on the command line.
+    ///   - environment: the process environment.
+    ///   - dotEnv: the parsed `.env` file (see `DotEnv.parse`), or empty.
+    ///   - hostName: for the default node id; tests pin it.
+    public static func load(
+        flags: [Setting: String] = [:],
+        environment: [String: String] = [:],
+        dotEnv: [String: String] = [:],
+        hostName: String = NodeID.currentHostName()
+    ) throws(ConfigurationError) -> NodeConfiguration {
+        func value(_ setting: Setting) -> String? {
+            let candidates = [flags[setting], environment[setting.environmentName], dotEnv[setting.environmentName]]
+            for candidate in candidates {
+                guard let candidate else { continue }
+                if candidate.isEmpty && setting != .jwtSecret { continue }
+                return candidate
+            }
+            return nil
+        }
+
+        var config = NodeConfiguration(nodeID: NodeID.generate(hostName: hostName))
+
+        if let text = value(.port) {
+            guard let port = ValueParsers.integer(text, in: 1...65_535) else {
+                throw .invalid(.port, text, "expected an integer in 1...65535")
+            }
+            config.port = port
+        }
+        if let text = value(.bindAddress) {
+            let address = text.trimmingASCIIWhitespace()
+            guard !address.isEmpty, !address.contains(where: { $0 == " " || $0 == "/" }) else {
+                throw .invalid(.bindAddress, text, "expected an IP address or host name")
+            }
+            config.bindAddress = address
+        }
+        if let text = value(.nodeID) {
+            guard Validation.isValidIdentifier(text) else {
+                throw .invalid(.nodeID, text, "expected 1-64 characters of A-Z a-z 0-9 _ . -")
+            }
+            config.nodeID = text
+        }
+        if let text = value(.clusterMode) {
+            guard let flag = ValueParsers.boolean(text) else {
+                throw .invalid(.clusterMode, text, "expected true, false, 1, 0, yes or no")
+            }
+            config.clusterMode = flag
+        }
+        if let text = value(.redisURL) {
+            do {
+                _ = try RedisConfiguration(url: text)
+            } catch {
+                throw .invalid(.redisURL, text, "expected redis://[[user]:password@]host[:port][/db] (\(error))")
+            }
+            config.redisURL = text
+        }
+        if let text = value(.signalRouting) {
+            guard let routing = SignalRouting(rawValue: text.trimmingASCIIWhitespace().lowercased()) else {
+                throw .invalid(.signalRouting, text, "expected direct or broadcast")
+            }
+            config.signalRouting = routing
+        }
+        if let text = value(.heartbeatInterval) {
+            config.heartbeatInterval = try positiveDuration(.heartbeatInterval, text)
+        }
+        if let text = value(.heartbeatTTL) {
+            config.heartbeatTTL = try positiveDuration(.heartbeatTTL, text)
+        }
+        guard config.heartbeatTTL > config.heartbeatInterval else {
+            throw ConfigurationError(
+                "invalid \(Setting.heartbeatTTL) '\(config.heartbeatTTL.compactDescription)': must be longer than "
+                    + "\(Setting.heartbeatInterval) (\(config.heartbeatInterval.compactDescription))")
+        }
+        if let text = value(.jwtSecret) {
+            config.jwtSecret = text.isEmpty ? nil : text
+        }
+        if let text = value(.maxConnections) {
+            guard let limit = ValueParsers.integer(text, in: 1...10_000_000) else {
+                throw .invalid(.maxConnections, text, "expected an integer in 1...10000000")
+            }
+            config.maxConnections = limit
+        }
+        if let text = value(.rateLimit) {
+            guard let rate = ValueParsers.positiveNumber(text), rate <= 1_000_000 else {
+                throw .invalid(.rateLimit, text, "expected messages per second, a positive number")
+            }
+            config.rateLimit = rate
+        }
+        if let text = value(.rateLimitBurst) {
+            guard let burst = ValueParsers.integer(text, in: 1...1_000_000) else {
+                throw .invalid(.rateLimitBurst, text, "expected an integer in 1...1000000")
+            }
+            config.rateLimitBurst = burst
+        }
+        if let text = value(.outboundQueueLimit) {
+            guard let limit = ValueParsers.integer(text, in: 1...1_000_000) else {
+                throw .invalid(.outboundQueueLimit, text, "expected an integer in 1...1000000")
+            }
+            config.outboundQueueLimit = limit
+        }
+        if let text = value(.shutdownTimeout) {
+            guard let timeout = ValueParsers.duration(text) else {
+                throw .invalid(.shutdownTimeout, text, "expected a duration such as 5, 5s or 500ms")
+            }
+            config.shutdownTimeout = timeout
+        }
+        if let text = value(.logLevel) {
+            var name = text.trimmingASCIIWhitespace().lowercased()
+            if name == "warn" { name = "warning" }
+            guard let level = Logger.Level(rawValue: name) else {
+                throw .invalid(.logLevel, text, "expected trace, debug, info, notice, warning, error or critical")
+            }
+            config.logLevel = level
+        }
+        if let text = value(.logFormat) {
+            guard let format = LogFormat(rawValue: text.trimmingASCIIWhitespace().lowercased()) else {
+                throw .invalid(.logFormat, text, "expected text or json")
+            }
+            config.logFormat = format
+        }
+        return config
+    }
+
+    private static func positiveDuration(_ setting: Setting, _ text: String) throws(ConfigurationError) -> Duration {
+        guard let duration = ValueParsers.duration(text), duration > .zero else {
+            throw .invalid(setting, text, "expected a positive duration such as 10, 10s or 500ms")
+        }
+        return duration
+    }
+}

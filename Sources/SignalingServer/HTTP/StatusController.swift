@@ -1,0 +1,41 @@
+import Hummingbird
+import NIOCore
+
+/// The plain HTTP routes: `/health` (PROTOCOL.md §3), `/metrics` (Prometheus text) and `/`, reserved for the demo
+/// page of a later issue.
+struct StatusController: Sendable {
+    let node: SignalingNode
+
+    func addRoutes(to router: Router<NodeRequestContext>) {
+        router.get("/health") { _, _ in health() }
+        router.get("/metrics") { _, _ in metrics() }
+        router.get("/") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: "sigctl signaling node; WebSocket endpoint: /ws\n")))
+        }
+    }
+
+    /// `{"redis_connected":…,"local_connections":…,"mode":…,"node_id":…}` in that order, then additive fields:
+    /// whether the cluster subscription is live, whether the node is shutting down, and its local room count.
+    func health() -> Response {
+        let status = node.bridge.status
+        let json =
+            "{\"redis_connected\":\(status.redisConnected),"
+            + "\"local_connections\":\(node.hub.connectionCount),"
+            + "\"mode\":\"\(status.mode.rawValue)\","
+            + "\"node_id\":\"\(node.configuration.nodeID)\","
+            + "\"subscription_live\":\(status.subscriptionLive),"
+            + "\"cluster_mode\":\(node.configuration.clusterMode),"
+            + "\"local_rooms\":\(node.hub.roomCount)}"
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: json)))
+    }
+
+    func metrics() -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: node.metrics.exposition())))
+    }
+}

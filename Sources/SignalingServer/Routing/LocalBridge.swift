@@ -1,0 +1,49 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SignalingProtocol
+
+/// The bridge of a node on its own: no other nodes, so nothing to register or announce, and a target that is not
+/// local does not exist.
+public struct LocalBridge: ClusterBridge {
+    private let ids: any UserIDSource
+
+    public init(ids: any UserIDSource = LocalUserIDSource()) {
+        self.ids = ids
+    }
+
+    public var status: ClusterStatus { .standalone }
+
+    public func nextUserID() async throws -> UserID { try await ids.nextUserID() }
+
+    public func register(_ member: RoomMember) async throws(ProtocolError) -> [Participant] { [] }
+
+    public func unregister(_ member: RoomMember) async {}
+
+    public func relay(_ signal: RelaySignal) async -> RelayOutcome { .targetNotFound }
+
+    public func claim(userID: UserID, connectionID: UUID) async {}
+
+    public func nodeStopping() async {}
+
+    /// Nothing runs in the background; stays up until shutdown so the service group does not end early.
+    public func run() async throws {
+        try? await gracefulShutdown()
+    }
+}
+
+extension LocalBridge {
+    /// The default factory: cluster mode is the next step of the project, so `CLUSTER_MODE=true` is accepted,
+    /// announced as unavailable, and the node runs standalone.
+    public static let factory: ClusterBridgeFactory = { configuration, _, logger in
+        if configuration.clusterMode {
+            logger.warning(
+                "cluster mode is not available yet; running in local mode",
+                metadata: [
+                    "redis.url": .string((try? RedisURLRedaction.redacted(configuration.redisURL)) ?? "?"),
+                    "signal.routing": .string(configuration.signalRouting.rawValue),
+                ])
+        }
+        return LocalBridge()
+    }
+}

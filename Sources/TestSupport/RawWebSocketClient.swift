@@ -1,0 +1,201 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Synchronization
+
+/// A minimal WebSocket client over a plain socket, on its own thread, for the cases where a client library gets in
+/// the way: it keeps every byte the server sends right behind its `101` response (swift-websocket's client can lose
+/// frames that arrive in the same read as the `101`), and it reports exactly which close code arrived.
+///
+/// Text messages and the close code only; frames it sends are masked, as RFC 6455 requires of clients.
+public final class RawWebSocketClient: Sendable {
+    private struct State {
+        var messages: [String] = []
+        var cursor = 0
+        var closeCode: UInt16?
+        var ended = false
+        var stop = false
+    }
+
+    private let fd: Int32
+    private let state = Mutex(State())
+    public let description: String
+
+    /// Connects, completes the handshake, and starts reading on a dedicated thread.
+    public init(host: String = "127.0.0.1", port: Int, path: String = "/ws", timeout: Duration = .seconds(10)) async throws {
+        description = "ws://\(host):\(port)\(path)"
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestSupportError("socket() failed") }
+        self.fd = fd
+        var tv = timeval(tv_sec: 0, tv_usec: 50_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        let leftover: [UInt8] = try await withCheckedThrowingContinuation { continuation in
+            Thread { [description] in
+                continuation.resume(with: Result {
+                    try Self.handshake(fd: fd, host: host, port: port, path: path, timeout: timeout, url: description)
+                })
+            }.start()
+        }
+        Thread { [self] in readLoop(initial: leftover) }.start()
+    }
+
+    deinit {
+        Glibc.close(fd)
+    }
+
+    private static func handshake(
+        fd: Int32, host: String, port: Int, path: String, timeout: Duration, url: String
+    ) throws -> [UInt8] {
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr(host)
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw TestSupportError("cannot connect to \(url)") }
+        let request = "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        try sendAll(fd: fd, Array(request.utf8))
+        var received: [UInt8] = []
+        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds))
+        while Date() < deadline {
+            if let end = received.firstRange(of: Array("\r\n\r\n".utf8)) {
+                let head = String(decoding: received[..<end.lowerBound], as: UTF8.self)
+                guard head.hasPrefix("HTTP/1.1 101") else { throw TestSupportError("upgrade refused: \(head)") }
+                return Array(received[end.upperBound...])
+            }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 { received += buffer[..<n] } else if n == 0 { break }
+        }
+        throw TestSupportError("no upgrade response from \(url)")
+    }
+
+    private static func sendAll(fd: Int32, _ bytes: [UInt8]) throws {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw TestSupportError("send failed") }
+            sent += n
+        }
+    }
+
+    private func readLoop(initial: [UInt8]) {
+        var buffer = initial
+        var fragments: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while !state.withLock({ $0.stop }) {
+            // Parse every complete frame in the buffer.
+            while let (fin, opcode, payload, length) = Self.frame(in: buffer) {
+                buffer.removeFirst(length)
+                switch opcode {
+                case 0x1, 0x0:
+                    fragments += payload
+                    if fin {
+                        let text = String(decoding: fragments, as: UTF8.self)
+                        fragments = []
+                        state.withLock { $0.messages.append(text) }
+                    }
+                case 0x8:
+                    let code = payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : nil
+                    state.withLock { $0.closeCode = code }
+                    try? Self.sendAll(fd: fd, Self.maskedFrame(opcode: 0x8, payload: Array(payload.prefix(2))))
+                    shutdown(fd, Int32(SHUT_WR))
+                default:
+                    break
+                }
+            }
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 {
+                buffer += chunk[..<n]
+            } else if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) {
+                break
+            }
+        }
+        state.withLock { $0.ended = true }
+    }
+
+    /// (fin, opcode, unmasked payload, total frame length) of the first complete frame, or nil.
+    private static func frame(in bytes: [UInt8]) -> (Bool, UInt8, [UInt8], Int)? {
+        guard bytes.count >= 2 else { return nil }
+        let fin = bytes[0] & 0x80 != 0
+        let opcode = bytes[0] & 0x0f
+        let masked = bytes[1] & 0x80 != 0
+        var length = Int(bytes[1] & 0x7f)
+        var offset = 2
+        if length == 126 {
+            guard bytes.count >= 4 else { return nil }
+            length = Int(bytes[2]) << 8 | Int(bytes[3])
+            offset = 4
+        } else if length == 127 {
+            guard bytes.count >= 10 else { return nil }
+            length = (2..<10).reduce(0) { $0 << 8 | Int(bytes[$1]) }
+            offset = 10
+        }
+        let maskOffset = offset
+        if masked { offset += 4 }
+        guard bytes.count >= offset + length else { return nil }
+        var payload = Array(bytes[offset..<offset + length])
+        if masked {
+            for i in payload.indices { payload[i] ^= bytes[maskOffset + i % 4] }
+        }
+        return (fin, opcode, payload, offset + length)
+    }
+
+    private static func maskedFrame(opcode: UInt8, payload: [UInt8]) -> [UInt8] {
+        var frame: [UInt8] = [0x80 | opcode]
+        if payload.count < 126 {
+            frame.append(0x80 | UInt8(payload.count))
+        } else if payload.count < 65_536 {
+            frame += [0x80 | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xff)]
+        } else {
+            frame.append(0x80 | 127)
+            frame += (0..<8).reversed().map { UInt8((payload.count >> ($0 * 8)) & 0xff) }
+        }
+        let mask: [UInt8] = (0..<4).map { _ in UInt8.random(in: 0...255) }
+        frame += mask
+        frame += payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+        return frame
+    }
+
+    /// Sends one text message in one frame.
+    public func send(_ text: String) throws {
+        try Self.sendAll(fd: fd, Self.maskedFrame(opcode: 0x1, payload: Array(text.utf8)))
+    }
+
+    /// The next text message not yet returned, waiting up to `timeout`.
+    public func next(timeout: Duration = .seconds(5)) async throws -> String {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while true {
+            let (message, ended) = state.withLock { state -> (String?, Bool) in
+                guard state.cursor < state.messages.count else { return (nil, state.ended) }
+                defer { state.cursor += 1 }
+                return (state.messages[state.cursor], false)
+            }
+            if let message { return message }
+            if ended { throw TestSupportError("connection to \(description) ended while waiting for a message") }
+            guard clock.now < deadline else { throw TestSupportError("no message from \(description) within \(timeout)") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    /// Waits until the server has closed the connection; the close code it sent, if any.
+    public func waitUntilEnded(timeout: Duration = .seconds(5)) async throws -> UInt16? {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while !state.withLock({ $0.ended }) {
+            guard clock.now < deadline else { throw TestSupportError("\(description) still open after \(timeout)") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        return state.withLock { $0.closeCode }
+    }
+
+    /// Stops reading and closes the socket.
+    public func close() {
+        state.withLock { $0.stop = true }
+        shutdown(fd, Int32(SHUT_RDWR))
+    }
+}

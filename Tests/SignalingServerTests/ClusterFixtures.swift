@@ -1,0 +1,160 @@
+import Foundation
+import RedisClient
+import SignalingProtocol
+import TestSupport
+import Testing
+
+/// A real Redis and several real `sigctl serve --cluster-mode` processes.
+final class TestCluster: @unchecked Sendable {
+    let redis: RedisServer
+    private(set) var nodes: [NodeProcess]
+    let ids: [String]
+
+    /// Heartbeats every 300 ms with a 1.5 s TTL, so that dead-node tests take seconds, not a minute.
+    static let fastHeartbeat = ["--heartbeat-interval", "300ms", "--heartbeat-ttl", "1500ms"]
+
+    private init(redis: RedisServer, nodes: [NodeProcess], ids: [String]) {
+        self.redis = redis
+        self.nodes = nodes
+        self.ids = ids
+    }
+
+    static func start(nodes count: Int, routing: [String]? = nil) async throws -> TestCluster {
+        let redis = try await RedisServer.start()
+        var nodes: [NodeProcess] = []
+        var ids: [String] = []
+        for i in 0..<count {
+            let id = "node-\(i)-\(UUID().uuidString.prefix(6))"
+            ids.append(id)
+            nodes.append(try await NodeProcess.start(arguments: arguments(id: id, redis: redis, routing: routing?[i])))
+        }
+        let cluster = TestCluster(redis: redis, nodes: nodes, ids: ids)
+        for i in 0..<count { try await cluster.waitForMode(i, "cluster") }
+        return cluster
+    }
+
+    static func arguments(id: String, redis: RedisServer, routing: String?) -> [String] {
+        ["--cluster-mode", "--redis-url", redis.url, "--node-id", id, "--log-level", "debug"] + fastHeartbeat
+            + (routing.map { ["--signal-routing", $0] } ?? [])
+    }
+
+    func health(_ i: Int) async throws -> [String: Any] {
+        let result = try await httpGet(port: nodes[i].port, path: "/health", timeout: .seconds(2))
+        return (try JSONSerialization.jsonObject(with: Data(result.body.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    /// Polls `/health` until `mode` is `mode`.
+    func waitForMode(_ i: Int, _ mode: String, timeout: Duration = .seconds(15)) async throws {
+        try await eventually(timeout: timeout, "node \(i) in \(mode) mode") {
+            (try? await self.health(i))?["mode"] as? String == mode
+        }
+    }
+
+    func participants(_ room: String) async throws -> [UInt64: String] {
+        let c = try await redis.connect()
+        defer { c.close() }
+        let flat = try await c.send("HGETALL", "rooms:\(room):participants").array ?? []
+        var out: [UInt64: String] = [:]
+        var i = 0
+        while i + 1 < flat.count {
+            out[UInt64(flat[i].string ?? "") ?? 0] = flat[i + 1].string
+            i += 2
+        }
+        return out
+    }
+
+    func exists(_ key: String) async throws -> Bool {
+        let c = try await redis.connect()
+        defer { c.close() }
+        return try await c.send("EXISTS", key).int == 1
+    }
+}
+
+/// A signaling client: a WebSocket plus what it has been told about its room.
+final class Peer: @unchecked Sendable {
+    let ws: TestWebSocketClient
+    let name: String
+    private(set) var userID: UInt64 = 0
+    private(set) var room = ""
+    /// The other users this client believes are in its room, from RoomJoined, UserJoined and UserLeft.
+    private(set) var view: [UInt64: String] = [:]
+    /// Every message read so far, decoded.
+    private(set) var log: [ServerMessage] = []
+
+    init(ws: TestWebSocketClient, name: String) {
+        self.ws = ws
+        self.name = name
+    }
+
+    static func connect(_ node: NodeProcess, name: String) async throws -> Peer {
+        Peer(ws: try await TestWebSocketClient.connect(port: node.port), name: name)
+    }
+
+    /// Joins and returns the `RoomJoined` participants.
+    @discardableResult
+    func join(_ room: String) async throws -> [Participant] {
+        try await ws.send(#"{"type":"Join","room_name":"\#(room)","username":"\#(name)"}"#)
+        let reply = try await next()
+        guard case .roomJoined(let r, let id, let participants) = reply, r == room else {
+            throw TestSupportError("\(name): expected RoomJoined, got \(reply)")
+        }
+        self.userID = id
+        self.room = room
+        return participants
+    }
+
+    func offer(to target: UInt64, sdp: String) async throws {
+        try await ws.send(ClientMessage.offer(room: room, sdp: sdp, target: target).encoded())
+    }
+
+    /// The next message, folded into `view`.
+    @discardableResult
+    func next(timeout: Duration = .seconds(10)) async throws -> ServerMessage {
+        let text = try await ws.next(timeout: timeout)
+        let message = try ServerMessage.decode(text)
+        log.append(message)
+        switch message {
+        case .roomJoined(_, _, let participants):
+            view = Dictionary(uniqueKeysWithValues: participants.map { ($0.userID, $0.username) })
+        case .userJoined(_, let user): view[user.userID] = user.username
+        case .userLeft(_, let id): view[id] = nil
+        case .roomLeft: view = [:]
+        default: break
+        }
+        return message
+    }
+
+    /// Reads until a message matches; fails after `timeout`.
+    @discardableResult
+    func expect(_ what: String, timeout: Duration = .seconds(10), _ match: (ServerMessage) -> Bool) async throws -> ServerMessage {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            let remaining = deadline - clock.now
+            let message = try await next(timeout: remaining)
+            if match(message) { return message }
+        }
+        throw TestSupportError("\(name): no \(what) within \(timeout)")
+    }
+
+    /// Reads messages until `condition` holds (it may hold already).
+    func readUntil(_ what: String, timeout: Duration = .seconds(10), _ condition: () -> Bool) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while !condition() {
+            guard clock.now < deadline else { throw TestSupportError("\(name): \(what) not within \(timeout); view \(view)") }
+            try await next(timeout: deadline - clock.now)
+        }
+    }
+
+    /// Proves that nothing else is queued for this client: asks the node for a round trip (a Leave of a
+    /// room it is not in) and checks that the answer is the very next message.
+    func expectNothingPending() async throws {
+        try await ws.send(#"{"type":"Leave","room_name":"zz-marker"}"#)
+        let message = try await next()
+        guard case .error(let e) = message, e.code == .notInRoom else {
+            Issue.record("\(name): unexpected \(message)")
+            return
+        }
+    }
+}

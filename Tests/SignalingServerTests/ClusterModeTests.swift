@@ -1,0 +1,245 @@
+import Foundation
+import RedisClient
+import SignalingProtocol
+import TestSupport
+import Testing
+
+@Suite("Cluster mode with real nodes and a real Redis", .timeLimit(.minutes(3)))
+struct ClusterModeTests {
+    static let sdp = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=caf\u{e9} \u{2713} \u{1F3A5}\r\na=\"quoted\\\"\r\n"
+
+    @Test func threeNodesSeeEachOtherAndRelayInEveryDirection() async throws {
+        let cluster = try await TestCluster.start(nodes: 3)
+        let alice = try await Peer.connect(cluster.nodes[0], name: "alice")
+        let bob = try await Peer.connect(cluster.nodes[1], name: "bob")
+        let carol = try await Peer.connect(cluster.nodes[2], name: "carol")
+
+        #expect(try await alice.join("room1").isEmpty)
+        #expect(try await bob.join("room1") == [Participant(userID: alice.userID, username: "alice")])
+        let carolSees = try await carol.join("room1")
+        #expect(carolSees == [Participant(userID: alice.userID, username: "alice"), Participant(userID: bob.userID, username: "bob")]
+            .sorted { $0.userID < $1.userID })
+        try await alice.expect("UserJoined bob") { $0 == .userJoined(room: "room1", user: Participant(userID: bob.userID, username: "bob")) }
+        try await alice.expect("UserJoined carol") { $0 == .userJoined(room: "room1", user: Participant(userID: carol.userID, username: "carol")) }
+        try await bob.expect("UserJoined carol") { $0 == .userJoined(room: "room1", user: Participant(userID: carol.userID, username: "carol")) }
+        #expect(Set([alice.userID, bob.userID, carol.userID]).count == 3)
+
+        // Someone in another room, on a node that also hosts room1.
+        let dave = try await Peer.connect(cluster.nodes[1], name: "dave")
+        #expect(try await dave.join("room2").isEmpty)
+
+        // Every ordered pair, byte-exact SDP with CRLF, quotes and non-ASCII.
+        let peers = [alice, bob, carol]
+        for sender in peers {
+            for receiver in peers where receiver !== sender {
+                let sdp = Self.sdp + "a=from:\(sender.name)\r\n"
+                try await sender.offer(to: receiver.userID, sdp: sdp)
+                let got = try await receiver.next()
+                #expect(got == .offer(room: "room1", from: sender.userID, sdp: sdp))
+            }
+        }
+        // An ICE candidate with every optional field crosses nodes intact.
+        let candidate = IceCandidate(candidate: "candidate:1 1 UDP 2122252543 192.0.2.1 54400 typ host", sdpMid: "0",
+                                     sdpMLineIndex: 0, usernameFragment: "f\u{fc}nf")
+        try await carol.ws.send(ClientMessage.iceCandidate(room: "room1", candidate: candidate, target: alice.userID).encoded())
+        #expect(try await alice.next() == .iceCandidate(room: "room1", from: carol.userID, candidate: candidate))
+        let bare = IceCandidate(candidate: "")
+        try await alice.ws.send(ClientMessage.iceCandidate(room: "room1", candidate: bare, target: carol.userID).encoded())
+        #expect(try await carol.next() == .iceCandidate(room: "room1", from: alice.userID, candidate: bare))
+
+        // A relay across rooms is refused and delivers nothing.
+        try await dave.offer(to: alice.userID, sdp: "v=0")
+        guard case .error(let e) = try await dave.next() else { Issue.record("expected an error"); return }
+        #expect(e.code == .targetNotFound)
+
+        // Redis holds exactly the documented view.
+        #expect(try await cluster.participants("room1") == [alice.userID: cluster.ids[0], bob.userID: cluster.ids[1], carol.userID: cluster.ids[2]])
+        #expect(try await cluster.participants("room2") == [dave.userID: cluster.ids[1]])
+
+        // Closing the socket is a Leave, announced once to everyone in the room on every node.
+        await carol.ws.close()
+        try await alice.expect("UserLeft carol") { $0 == .userLeft(room: "room1", userID: carol.userID) }
+        try await bob.expect("UserLeft carol") { $0 == .userLeft(room: "room1", userID: carol.userID) }
+        for peer in [alice, bob, dave] { try await peer.expectNothingPending() }
+        #expect(alice.view == [bob.userID: "bob"])
+        #expect(bob.view == [alice.userID: "alice"])
+        try await eventually(timeout: .seconds(5), "carol unregistered") {
+            try await cluster.participants("room1") == [alice.userID: cluster.ids[0], bob.userID: cluster.ids[1]]
+        }
+    }
+
+    @Test(arguments: [["broadcast", "broadcast"], ["direct", "broadcast"]])
+    func broadcastAndMixedRouting(routing: [String]) async throws {
+        let cluster = try await TestCluster.start(nodes: 2, routing: routing)
+        let a = try await Peer.connect(cluster.nodes[0], name: "a")
+        let b = try await Peer.connect(cluster.nodes[1], name: "b")
+        try await a.join("mixed")
+        try await b.join("mixed")
+        try await a.expect("UserJoined b") { if case .userJoined = $0 { return true }; return false }
+        for (sender, receiver) in [(a, b), (b, a)] {
+            try await sender.offer(to: receiver.userID, sdp: Self.sdp)
+            #expect(try await receiver.next() == .offer(room: "mixed", from: sender.userID, sdp: Self.sdp))
+        }
+        // Many messages from one sender keep their order across nodes.
+        for i in 0..<50 { try await a.offer(to: b.userID, sdp: "n=\(i)") }
+        for i in 0..<50 { #expect(try await b.next() == .offer(room: "mixed", from: a.userID, sdp: "n=\(i)")) }
+        try await a.expectNothingPending()
+    }
+
+    @Test func redisOutageFallsBackToLocalModeAndRecoversEmptyRedis() async throws {
+        let cluster = try await TestCluster.start(nodes: 2)
+        let a1 = try await Peer.connect(cluster.nodes[0], name: "a1")
+        let a2 = try await Peer.connect(cluster.nodes[0], name: "a2")
+        let b1 = try await Peer.connect(cluster.nodes[1], name: "b1")
+        try await a1.join("r")
+        try await a2.join("r")
+        try await b1.join("r")
+        try await a1.expect("UserJoined a2") { $0 == .userJoined(room: "r", user: Participant(userID: a2.userID, username: "a2")) }
+        try await a1.expect("UserJoined b1") { $0 == .userJoined(room: "r", user: Participant(userID: b1.userID, username: "b1")) }
+        try await a2.expect("UserJoined b1") { $0 == .userJoined(room: "r", user: Participant(userID: b1.userID, username: "b1")) }
+
+        cluster.redis.kill()
+        try await cluster.waitForMode(0, "local", timeout: .seconds(5))
+        try await cluster.waitForMode(1, "local", timeout: .seconds(5))
+        #expect(try await cluster.health(0)["redis_connected"] as? Bool == false)
+
+        // Same-node relay keeps working; cross-node relay is a clear error, not silence.
+        try await a1.offer(to: a2.userID, sdp: Self.sdp)
+        #expect(try await a2.next() == .offer(room: "r", from: a1.userID, sdp: Self.sdp))
+        try await a1.offer(to: b1.userID, sdp: Self.sdp)
+        guard case .error(let busy) = try await a1.next() else { Issue.record("expected server_busy"); return }
+        #expect(busy.code == .serverBusy)
+        // A new joiner during the outage sees local users only.
+        let b2 = try await Peer.connect(cluster.nodes[1], name: "b2")
+        #expect(try await b2.join("r") == [Participant(userID: b1.userID, username: "b1")])
+        try await b1.expect("UserJoined b2") { $0 == .userJoined(room: "r", user: Participant(userID: b2.userID, username: "b2")) }
+
+        // Redis comes back empty: within 5 s every node re-registers, and cross-node relay works again.
+        try await cluster.redis.restart()
+        let clock = ContinuousClock()
+        let restarted = clock.now
+        try await cluster.waitForMode(0, "cluster", timeout: .seconds(8))
+        try await cluster.waitForMode(1, "cluster", timeout: .seconds(8))
+        let expected = [a1.userID: cluster.ids[0], a2.userID: cluster.ids[0], b1.userID: cluster.ids[1], b2.userID: cluster.ids[1]]
+        try await eventually(timeout: .seconds(8), "every user re-registered") { try await cluster.participants("r") == expected }
+        let recovery = clock.now - restarted
+        #expect(recovery < .seconds(8), "recovery took \(recovery)")
+
+        // The clients on node 0 learn about b2, whom they missed.
+        try await a1.expect("UserJoined b2") { $0 == .userJoined(room: "r", user: Participant(userID: b2.userID, username: "b2")) }
+        try await a2.expect("UserJoined b2") { $0 == .userJoined(room: "r", user: Participant(userID: b2.userID, username: "b2")) }
+        try await a1.offer(to: b2.userID, sdp: Self.sdp)
+        try await b2.expect("offer from a1") { $0 == .offer(room: "r", from: a1.userID, sdp: Self.sdp) }
+
+        // Every client's view converges on the participants hash, minus itself, with nothing extra.
+        for peer in [a1, a2, b1, b2] {
+            var want = Set(expected.keys)
+            want.remove(peer.userID)
+            try await peer.readUntil("its view matches the participants hash", timeout: .seconds(8)) { Set(peer.view.keys) == want }
+            try await peer.expectNothingPending()
+            #expect(Set(peer.view.keys) == want, "\(peer.name) sees \(peer.view)")
+        }
+        // Ids stay unique after the counter was lost: a fresh joiner gets an id above every local one.
+        let c = try await cluster.redis.connect()
+        defer { c.close() }
+        let counter = try await c.send("GET", "users:next_id").int ?? 0
+        #expect(UInt64(counter) >= expected.keys.max()!)
+    }
+
+    @Test func killedNodeIsSweptAndEachRoomMateHearsOneUserLeft() async throws {
+        let cluster = try await TestCluster.start(nodes: 3)
+        let events = try await EventRecorder.start(cluster.redis)
+        let a = try await Peer.connect(cluster.nodes[0], name: "a")
+        let b = try await Peer.connect(cluster.nodes[1], name: "b")
+        let c = try await Peer.connect(cluster.nodes[2], name: "c")
+        try await a.join("k")
+        try await b.join("k")
+        try await c.join("k")
+        try await a.expect("UserJoined c") { $0 == .userJoined(room: "k", user: Participant(userID: c.userID, username: "c")) }
+        try await b.expect("UserJoined c") { $0 == .userJoined(room: "k", user: Participant(userID: c.userID, username: "c")) }
+
+        cluster.nodes[2].signal(SIGKILL)
+        try await a.expect("UserLeft c", timeout: .seconds(15)) { $0 == .userLeft(room: "k", userID: c.userID) }
+        try await b.expect("UserLeft c", timeout: .seconds(15)) { $0 == .userLeft(room: "k", userID: c.userID) }
+        #expect(try await cluster.participants("k") == [a.userID: cluster.ids[0], b.userID: cluster.ids[1]])
+        #expect(try await !cluster.exists("servers:\(cluster.ids[2]):connections"))
+        // Two live nodes sweep the dead one: exactly one ServerSwept and one UserLeft go out, whoever wins.
+        try await eventually(timeout: .seconds(10), "ServerSwept") { events.seen.contains { $0.contains("ServerSwept") } }
+        #expect(events.seen.filter { $0.contains("ServerSwept") }.count == 1)
+        #expect(events.seen.filter { $0.hasPrefix("{\"UserLeft\"") && $0.contains("\"user_id\":\(c.userID),") }.count == 1)
+        try await a.expectNothingPending()
+        try await b.expectNothingPending()
+        #expect(a.log.filter { $0 == .userLeft(room: "k", userID: c.userID) }.count == 1)
+        #expect(b.log.filter { $0 == .userLeft(room: "k", userID: c.userID) }.count == 1)
+        await events.stop()
+    }
+
+    @Test func sigtermDeregistersCleanly() async throws {
+        let cluster = try await TestCluster.start(nodes: 2)
+        let events = try await EventRecorder.start(cluster.redis)
+        let a = try await Peer.connect(cluster.nodes[0], name: "a")
+        let b = try await Peer.connect(cluster.nodes[1], name: "b")
+        try await a.join("t")
+        try await b.join("t")
+        try await a.expect("UserJoined b") { $0 == .userJoined(room: "t", user: Participant(userID: b.userID, username: "b")) }
+
+        cluster.nodes[1].signal(SIGTERM)
+        #expect(await cluster.nodes[1].exit(timeout: .seconds(15)) == 0)
+        try await a.expect("UserLeft b") { $0 == .userLeft(room: "t", userID: b.userID) }
+        #expect(try await !cluster.exists("servers:\(cluster.ids[1]):connections"))
+        #expect(try await !cluster.exists("servers:\(cluster.ids[1]):heartbeat"))
+        #expect(try await cluster.participants("t") == [a.userID: cluster.ids[0]])
+        try await eventually(timeout: .seconds(5), "ServerStopping") { events.seen.contains { $0.contains("ServerStopping") && $0.contains(cluster.ids[1]) } }
+        #expect(!events.seen.contains { $0.contains("ServerSwept") })
+        await events.stop()
+    }
+}
+
+/// Records every message on `cluster:*` from the start of a test.
+final class EventRecorder: @unchecked Sendable {
+    private let subscriber: RedisSubscriber
+    private let task: Task<Void, Never>
+    private let lock = NSLock()
+    private var messages: [String] = []
+
+    var seen: [String] { lock.withLock { messages } }
+
+    private init(subscriber: RedisSubscriber, task: Task<Void, Never>) {
+        self.subscriber = subscriber
+        self.task = task
+    }
+
+    static func start(_ redis: RedisServer) async throws -> EventRecorder {
+        let subscriber = RedisSubscriber(configuration: try redis.configuration)
+        try await subscriber.psubscribe(["cluster:*"])
+        let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
+        let box = Box()
+        let task = Task {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await subscriber.run() }
+                for await event in subscriber.events {
+                    switch event {
+                    case .subscribed: readyContinuation.yield()
+                    case .message(let m): box.recorder?.append(String(decoding: m.payload, as: UTF8.self))
+                    case .disconnected: break
+                    }
+                }
+            }
+        }
+        let recorder = EventRecorder(subscriber: subscriber, task: task)
+        box.recorder = recorder
+        for await _ in ready { break }
+        return recorder
+    }
+
+    private func append(_ text: String) { lock.withLock { messages.append(text) } }
+
+    func stop() async {
+        task.cancel()
+        await task.value
+    }
+
+    private final class Box: @unchecked Sendable {
+        weak var recorder: EventRecorder?
+    }
+}

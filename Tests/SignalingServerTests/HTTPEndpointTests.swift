@@ -1,0 +1,75 @@
+import Testing
+import TestSupport
+@testable import SignalingServer
+
+@Suite("HTTP: /health, /metrics, /", .timeLimit(.minutes(1)))
+struct HTTPEndpointTests {
+    @Test func healthHasTheContractShape() async throws {
+        try await withNode({ $0.nodeID = "signaling-1" }) { node in
+            #expect(try await node.health().hasPrefix(#"{"redis_connected":false,"local_connections":0,"mode":"local","node_id":"signaling-1""#))
+            let a = try await node.client()
+            let b = try await node.client()
+            try await eventually { try await node.health().contains(#""local_connections":2"#) }
+            await a.close()
+            await b.close()
+            try await eventually { try await node.health().contains(#""local_connections":0"#) }
+        }
+    }
+
+    @Test func clusterModeRequestedStillRunsLocal() async throws {
+        try await withNode({ $0.clusterMode = true }) { node in
+            let health = try await node.health()
+            #expect(health.contains(#""mode":"local""#))
+            #expect(health.contains(#""redis_connected":false"#))
+            let client = try await node.client()
+            _ = try await client.join("r", as: "x")
+            await client.close()
+        }
+    }
+
+    @Test func metricsAreExposedWithThePrefix() async throws {
+        try await withNode { node in
+            let alice = try await node.client()
+            let bob = try await node.client()
+            let aliceID = try await alice.join("r", as: "alice").userID
+            _ = try await bob.join("r", as: "bob")
+            try await bob.send(.offer(room: "r", sdp: "x", target: aliceID))
+            _ = try await alice.next()
+            _ = try await alice.next()
+            try await bob.send(raw: "nope")
+            try await bob.expectError(.badMessage)
+
+            let response = try await httpGet(port: node.port, path: "/metrics")
+            #expect(response.status == 200)
+            #expect(response.headers["content-type"]?.hasPrefix("text/plain") == true)
+            let expected = [
+                "sigctl_connections 2", "sigctl_rooms 1", #"sigctl_messages_in_total{type="Join"} 2"#,
+                #"sigctl_messages_in_total{type="Offer"} 1"#, #"sigctl_messages_out_total{type="Offer"} 1"#,
+                #"sigctl_errors_total{code="bad_message"} 1"#, "sigctl_relay_latency_seconds_count 1",
+                "sigctl_rate_limit_disconnects_total 0", "sigctl_slow_consumer_disconnects_total 0",
+            ]
+            // Messages out are counted once written, which may be a moment after the client has them.
+            var text = ""
+            try? await eventually(timeout: .seconds(5)) {
+                text = try await node.metrics()
+                return expected.allSatisfy { text.contains($0) }
+            }
+            for line in expected {
+                #expect(text.contains(line), "\(line)")
+            }
+            let names = text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { $0.prefix { $0 != "{" && $0 != " " } }
+            #expect(names.allSatisfy { $0.hasPrefix("sigctl_") })
+            await alice.close()
+            await bob.close()
+        }
+    }
+
+    @Test func rootIsReserved() async throws {
+        try await withNode { node in
+            let response = try await httpGet(port: node.port, path: "/")
+            #expect(response.status == 200)
+            #expect(response.body.contains("/ws"))
+            #expect(try await httpGet(port: node.port, path: "/nope").status == 404)
+        }
+    }
+}

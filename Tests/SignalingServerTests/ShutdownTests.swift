@@ -1,0 +1,127 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import SignalingProtocol
+import Testing
+import TestSupport
+@testable import SignalingServer
+
+@Suite("Graceful shutdown", .timeLimit(.minutes(1)))
+struct ShutdownTests {
+    @Test func inProcessShutdownSendsUserLeftAndCloses1001() async throws {
+        var clients: [SignalClient] = []
+        try await withNode { node in
+            let alice = try await node.client()
+            let bob = try await node.client()
+            _ = try await alice.join("r", as: "alice")
+            _ = try await bob.join("r", as: "bob")
+            _ = try await alice.next()
+            clients = [alice, bob]
+        }
+        // withNode shut the node down on the way out.
+        var sawUserLeft = false
+        for client in clients {
+            #expect(try await client.closeCode() == CloseCode.goingAway)
+            sawUserLeft = sawUserLeft || client.socket.unread.contains { message in
+                if case .text(let text) = message { return text.contains(#""type":"UserLeft""#) }
+                return false
+            }
+        }
+        #expect(sawUserLeft, "the member left in the room heard that the other one left")
+    }
+
+    @Test func sigtermOnTheBinaryClosesClientsWith1001AndExitsZero() async throws {
+        let node = try await NodeProcess.start()
+        let alice = SignalClient(try await TestWebSocketClient.connect(url: node.wsURL))
+        let bob = SignalClient(try await TestWebSocketClient.connect(url: node.wsURL))
+        let aliceID = try await alice.join("room1", as: "alice").userID
+        let bobID = try await bob.join("room1", as: "bob").userID
+        _ = try await alice.next()
+        try await bob.send(.offer(room: "room1", sdp: "v=0", target: aliceID))
+        #expect(try await alice.next() == .offer(room: "room1", from: bobID, sdp: "v=0"))
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        node.signal(SIGTERM)
+        #expect(try await alice.closeCode() == CloseCode.goingAway)
+        #expect(try await bob.closeCode() == CloseCode.goingAway)
+        let status = await node.exit(timeout: .seconds(10))
+        #expect(status == 0, "log: \(node.log.suffix(1000))")
+        #expect(clock.now - start < .seconds(10))
+        let texts = (alice.socket.unread + bob.socket.unread).compactMap { message -> String? in
+            if case .text(let text) = message { return text }
+            return nil
+        }
+        #expect(texts.contains { $0.contains(#""type":"UserLeft""#) })
+    }
+
+    @Test func sigtermWithAClientThatNeverReadsStillExitsInBoundedTime() async throws {
+        let node = try await NodeProcess.start(arguments: ["--shutdown-timeout", "1s"])
+        let sleeper = try await TestWebSocketClient.connect(url: node.wsURL, reads: false)
+        try await sleeper.send(ClientMessage.join(room: "r", username: "sleeper", token: nil).encoded())
+        let clock = ContinuousClock()
+        let start = clock.now
+        node.signal(SIGTERM)
+        let status = await node.exit(timeout: .seconds(15))
+        #expect(status == 0, "log: \(node.log.suffix(1000))")
+        #expect(clock.now - start < .seconds(8))
+        await sleeper.close(timeout: .seconds(1))
+    }
+}
+
+@Suite("The sigctl serve binary: configuration", .timeLimit(.minutes(1)))
+struct ServeBinaryConfigurationTests {
+    @Test func flagBeatsEnvironmentBeatsDotEnv() async throws {
+        let directory = NodeProcess.makeTemporaryDirectory()
+        try """
+            # written by the test
+            export NODE_ID="file-node" # a comment
+            LOG_FORMAT='json'
+            """.write(toFile: directory + "/.env", atomically: true, encoding: .utf8)
+
+        let fromFile = try await NodeProcess.start(workingDirectory: directory)
+        #expect(try await httpGet(port: fromFile.port, path: "/health").body.contains(#""node_id":"file-node""#))
+        await fromFile.stop()
+        // LOG_FORMAT=json from .env: log lines are JSON objects.
+        #expect(fromFile.log.split(separator: "\n").contains { $0.hasPrefix("{\"timestamp\":") && $0.contains(#""node.id":"file-node""#) })
+
+        let fromEnv = try await NodeProcess.start(environment: ["NODE_ID": "env-node"], workingDirectory: directory)
+        #expect(try await httpGet(port: fromEnv.port, path: "/health").body.contains(#""node_id":"env-node""#))
+        await fromEnv.stop()
+
+        let fromFlag = try await NodeProcess.start(
+            arguments: ["--node-id", "flag-node"], environment: ["NODE_ID": "env-node"], workingDirectory: directory)
+        #expect(try await httpGet(port: fromFlag.port, path: "/health").body.contains(#""node_id":"flag-node""#))
+        await fromFlag.stop()
+    }
+
+    @Test func anInvalidValueStopsTheNodeWithOneLineNamingTheSetting() async throws {
+        let binary = try NodeProcess.locateBinary()
+        let directory = NodeProcess.makeTemporaryDirectory()
+        let log = directory + "/out.log"
+        let process = try ChildProcess(
+            executable: binary, arguments: ["serve", "--port", "\(freeLoopbackPort())"],
+            environment: ["PATH": "/usr/bin:/bin", "HEARTBEAT_INTERVAL": "often"], workingDirectory: directory,
+            logFile: log)
+        let status = await process.exit(timeout: .seconds(20))
+        #expect(status == 2)
+        let output = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(output == "sigctl serve: invalid HEARTBEAT_INTERVAL (--heartbeat-interval) 'often': expected a positive duration such as 10, 10s or 500ms\n")
+    }
+
+    @Test func helpNamesEveryEnvironmentVariable() async throws {
+        let binary = try NodeProcess.locateBinary()
+        let directory = NodeProcess.makeTemporaryDirectory()
+        let log = directory + "/help.log"
+        let process = try ChildProcess(executable: binary, arguments: ["serve", "--help"], logFile: log)
+        #expect(await process.exit(timeout: .seconds(20)) == 0)
+        // Help text is wrapped to the terminal width: compare with white space collapsed.
+        let help = try String(contentsOfFile: log, encoding: .utf8)
+            .split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+        for setting in Setting.allCases {
+            #expect(help.contains("--\(setting.flag)"), "\(setting.flag)")
+            #expect(help.contains("env \(setting.rawValue)"), "\(setting.rawValue)")
+        }
+    }
+}
