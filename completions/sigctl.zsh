@@ -1,0 +1,290 @@
+#compdef sigctl
+
+__sigctl_complete() {
+    local -ar non_empty_completions=("${@:#(|:*)}")
+    local -ar empty_completions=("${(M)@:#(|:*)}")
+    _describe -V '' non_empty_completions -- empty_completions -P $'\'\''
+}
+
+__sigctl_custom_complete() {
+    local -a completions
+    completions=("${(@f)"$("${command_name}" "${@}" "${command_line[@]}")"}")
+    if [[ "${#completions[@]}" -gt 1 ]]; then
+        __sigctl_complete "${completions[@]:0:-1}"
+    fi
+}
+
+__sigctl_cursor_index_in_current_word() {
+    if [[ -z "${QIPREFIX}${IPREFIX}${PREFIX}" ]]; then
+        printf 0
+    else
+        printf %s "${#${(z)LBUFFER}[-1]}"
+    fi
+}
+
+_sigctl() {
+    emulate -RL zsh -G
+    setopt extendedglob nullglob numericglobsort
+    unsetopt aliases banghist
+
+    local -xr SAP_SHELL=zsh
+    local -x SAP_SHELL_VERSION
+    SAP_SHELL_VERSION="$(builtin emulate zsh -c 'printf %s "${ZSH_VERSION}"')"
+    local -r SAP_SHELL_VERSION
+
+    local context state state_descr line
+    local -A opt_args
+
+    local -r command_name="${words[1]}"
+    local -ar command_line=("${words[@]}")
+    local -ir current_word_index="$((CURRENT - 1))"
+
+    local -i ret=1
+    local -ar arg_specs=(
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'serve:Run a signaling node (WebSocket on /ws, /health, /metrics).'
+            'rooms:List the cluster'\''s rooms, or inspect one.'
+            'servers:List the cluster'\''s nodes, or inspect one.'
+            'sweep:Remove dead nodes'\'' users from their rooms (race-safe with the nodes'\'' own sweeps).'
+            'tail:Show live cluster traffic (PSUBSCRIBE cluster:*), one line per message.'
+            'shell:Open an interactive shell (the default when sigctl runs without arguments).'
+            'help:Show subcommand help information.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        serve|rooms|servers|sweep|tail|shell|help)
+            "_sigctl_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_sigctl_serve() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--port[TCP port for HTTP and WebSocket (env PORT; default\: 9000)]:port:'
+        '--bind[Address to listen on (env BIND_ADDRESS; default\: 0.0.0.0)]:address:'
+        '--node-id[This node'\''s id\: 1-64 of A-Z a-z 0-9 _ . - (env NODE_ID; default\: host name plus a random suffix)]:id:'
+        '--cluster-mode[Join the cluster through Redis (env CLUSTER_MODE; default\: false)]'
+        '--no-cluster-mode[Join the cluster through Redis (env CLUSTER_MODE; default\: false)]'
+        '--redis-url[Redis for cluster mode, redis\://\[\[user\]\:password@\]host\[\:port\]\[/db\] (env REDIS_URL; default\: redis\://127.0.0.1\:6379)]:url:'
+        '--signal-routing[Cross-node signal routing\: direct or broadcast (env SIGNAL_ROUTING; default\: direct)]:routing:'
+        '--heartbeat-interval[How often the node refreshes its heartbeat and sweeps dead nodes (10, 10s, 500ms) (env HEARTBEAT_INTERVAL; default\: 10s)]:duration:'
+        '--heartbeat-ttl[How long a heartbeat lives; longer than the interval (env HEARTBEAT_TTL; default\: 30s)]:duration:'
+        '--jwt-secret[HS256 secret for Join tokens; unset or empty turns authentication off (env JWT_SECRET; default\: none); prefer the environment\: flags show in ps]:secret:'
+        '--max-connections[Most WebSocket connections at once; more get server_busy and close 1013 (env MAX_CONNECTIONS; default\: 50000)]:n:'
+        '--rate-limit[Messages per second each connection may send, sustained (env RATE_LIMIT; default\: 50)]:per-second:'
+        '--rate-limit-burst[Messages a connection may send in a burst (env RATE_LIMIT_BURST; default\: 100)]:n:'
+        '--outbound-queue-limit[Messages queued for a client that does not read before it is disconnected (env OUTBOUND_QUEUE_LIMIT; default\: 256)]:n:'
+        '--shutdown-timeout[How long a graceful shutdown waits for clients before closing them (env SHUTDOWN_TIMEOUT; default\: 5s)]:duration:'
+        '--log-level[trace, debug, info, notice, warning, error or critical (env LOG_LEVEL; default\: info)]:level:'
+        '--log-format[text, or json for one JSON object per line (env LOG_FORMAT; default\: text)]:format:'
+        '--env-file[The .env file to read (default\: .env in the working directory, if present).]:path:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_sigctl_rooms() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'list:List every room: id, participants, nodes (SCAN, sorted by room id).'
+            'inspect:Show one room'\''s participants: username, node, node alive, connected_at; orphans flagged.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        list|inspect)
+            "_sigctl_rooms_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_sigctl_rooms_list() {
+    local -i ret=1
+    local -ar ___format=('text' 'json')
+    local -ar arg_specs=(
+        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379).]:url:'
+        '--format[Output format\: text or json (json\: one document for listings, one object per line for streams).]:format:{__sigctl_complete "${___format[@]}"}'
+        '--quiet[Print only results\: no progress or summary lines.]'
+        '--no-color[Never color the output (also when NO_COLOR is set or stdout is not a terminal).]'
+        '--match[Only rooms whose id matches this glob (e.g. '\''team-*'\'').]:pattern:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_sigctl_rooms_inspect() {
+    local -i ret=1
+    local -ar ___format=('text' 'json')
+    local -ar arg_specs=(
+        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379).]:url:'
+        '--format[Output format\: text or json (json\: one document for listings, one object per line for streams).]:format:{__sigctl_complete "${___format[@]}"}'
+        '--quiet[Print only results\: no progress or summary lines.]'
+        '--no-color[Never color the output (also when NO_COLOR is set or stdout is not a terminal).]'
+        ':room-id:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_sigctl_servers() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'list:List every node: alive or dead, heartbeat age and TTL, connections, rooms.'
+            'inspect:Show one node and its connections.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        list|inspect)
+            "_sigctl_servers_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_sigctl_servers_list() {
+    local -i ret=1
+    local -ar ___format=('text' 'json')
+    local -ar arg_specs=(
+        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379).]:url:'
+        '--format[Output format\: text or json (json\: one document for listings, one object per line for streams).]:format:{__sigctl_complete "${___format[@]}"}'
+        '--quiet[Print only results\: no progress or summary lines.]'
+        '--no-color[Never color the output (also when NO_COLOR is set or stdout is not a terminal).]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_sigctl_servers_inspect() {
+    local -i ret=1
+    local -ar ___format=('text' 'json')
+    local -ar arg_specs=(
+        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379).]:url:'
+        '--format[Output format\: text or json (json\: one document for listings, one object per line for streams).]:format:{__sigctl_complete "${___format[@]}"}'
+        '--quiet[Print only results\: no progress or summary lines.]'
+        '--no-color[Never color the output (also when NO_COLOR is set or stdout is not a terminal).]'
+        ':node-id:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_sigctl_sweep() {
+    local -i ret=1
+    local -ar ___format=('text' 'json')
+    local -ar arg_specs=(
+        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379).]:url:'
+        '--format[Output format\: text or json (json\: one document for listings, one object per line for streams).]:format:{__sigctl_complete "${___format[@]}"}'
+        '--quiet[Print only results\: no progress or summary lines.]'
+        '--no-color[Never color the output (also when NO_COLOR is set or stdout is not a terminal).]'
+        '--dry-run[Only report what a sweep would remove; change nothing.]'
+        '--yes[Do not ask for confirmation (required when stdin is not a terminal).]'
+        '--node[Sweep only this node.]:node-id:'
+        '--force[With --node\: sweep it even though its heartbeat is live (deletes the heartbeat first).]'
+        '--explain[Print the Redis commands a sweep runs, and run nothing.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_sigctl_tail() {
+    local -i ret=1
+    local -ar ___format=('text' 'json')
+    local -ar arg_specs=(
+        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379).]:url:'
+        '--format[Output format\: text or json (json\: one document for listings, one object per line for streams).]:format:{__sigctl_complete "${___format[@]}"}'
+        '--quiet[Print only results\: no progress or summary lines.]'
+        '--no-color[Never color the output (also when NO_COLOR is set or stdout is not a terminal).]'
+        '--room[Only messages about this room.]:room-id:'
+        '--user[Only messages from, to or about this user id.]:user-id:'
+        '--node[Only messages from, to or about this node.]:node-id:'
+        '*--type[Only this kind\: UserJoined, UserLeft, WebRTCSignal, UserReplaced, ServerStarted, ServerStopping, ServerSwept (case-insensitive; repeatable).]:kind:'
+        '--count[Exit after this many (matching) messages.]:n:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_sigctl_shell() {
+    local -i ret=1
+    local -ar ___format=('text' 'json')
+    local -ar arg_specs=(
+        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379).]:url:'
+        '--format[Output format\: text or json (json\: one document for listings, one object per line for streams).]:format:{__sigctl_complete "${___format[@]}"}'
+        '--quiet[Print only results\: no progress or summary lines.]'
+        '--no-color[Never color the output (also when NO_COLOR is set or stdout is not a terminal).]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_sigctl_help() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '*:subcommands:'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+if [[ "${funcstack[1]}" = _sigctl ]]; then
+    _sigctl "${@}"
+else
+    compdef _sigctl sigctl
+fi
