@@ -75,14 +75,18 @@ extension RedisClusterBridge {
     }
 
     private func reconcile(room: String) async throws {
+        // Heartbeats first, then the hash: a node writes its heartbeat only after registering its users, so a
+        // heartbeat seen before the hash was read makes a user's absence from the hash conclusive. (Read the
+        // other way round, a node that registered in between would look as if its users had left.)
+        let knownNodes = Set(state.withLock { $0.roster.members(of: room) }.map(\.value.node))
+        let live = try await registry.heartbeatsExist(nodes: Array(knownNodes))
         let participants = try await registry.participants(inRoom: room)
         var current: [UserID: RemoteRoster.Entry] = [:]
-        for p in participants where p.node != nodeID && p.nodeAlive {
+        for p in participants where p.node != nodeID && p.nodeLiveness != .dead {
             if let username = p.username { current[p.userID] = .init(username: username, node: p.node) }
         }
         let known = state.withLock { $0.roster.members(of: room) }
         let missingNodes = Set(known.filter { current[$0.key] == nil }.map(\.value.node))
-        let live = try await registry.heartbeatsExist(nodes: Array(missingNodes))
         let now = ContinuousClock.now
         let ttl = configuration.heartbeatTTL
 
