@@ -41,7 +41,7 @@ extension SigctlEndToEnd {
             let url = "redis://:secret@127.0.0.1:\(redis.port)"
             for command in [["rooms", "list"], ["servers", "inspect", "node-1"], ["sweep", "--yes"], ["tail", "--count", "1"]] {
                 let result = try await sigctl(command + ["--redis-url", url], timeout: .seconds(20))
-                expectOneLineError(result)
+                expectOneLineError(result, mentioning: ["redis://:***@127.0.0.1:\(redis.port)"])
                 #expect(!result.stderr.contains("secret"), "the password leaked: \(result)")
             }
             // The right password works (so the failures above were about the password).
