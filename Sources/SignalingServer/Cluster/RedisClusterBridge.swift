@@ -59,7 +59,7 @@ public final class RedisClusterBridge: ClusterBridge {
         self.registry = ClusterRegistry(redis: client, logger: logger)
         self.ids = UserIDAllocator(redis: client, blockSize: 1000, logger: logger)
         self.provisionalIDs = ProvisionalUserIDs(nodeID: configuration.nodeID)
-        self.routing = configuration.signalRouting == .broadcast ? .broadcast : .direct
+        self.routing = configuration.signalRouting
     }
 
     /// The factory the node uses: cluster mode when configured, else the standalone bridge.

@@ -1,15 +1,13 @@
+import ClusterState
 import Logging
 
 /// Everything a node needs to run, already parsed and validated.
 ///
 /// Built by `NodeConfiguration.load(...)` from flags, environment and `.env` (PROTOCOL.md §4), or directly by tests
-/// that start nodes in-process. The cluster fields are parsed and validated even while only local mode exists, so an
-/// operator's configuration is checked the same way before and after cluster mode lands.
+/// that start nodes in-process.
 public struct NodeConfiguration: Sendable {
-    public enum SignalRouting: String, Sendable, CaseIterable {
-        case direct
-        case broadcast
-    }
+    /// The schema's own routing type (ClusterState), so the setting and the relay agree by construction.
+    public typealias SignalRouting = ClusterState.SignalRouting
 
     public enum LogFormat: String, Sendable, CaseIterable {
         case text

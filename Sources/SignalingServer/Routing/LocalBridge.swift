@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import ServiceLifecycle
 import SignalingProtocol
 
@@ -29,21 +28,5 @@ public struct LocalBridge: ClusterBridge {
     /// Nothing runs in the background; stays up until shutdown so the service group does not end early.
     public func run() async throws {
         try? await gracefulShutdown()
-    }
-}
-
-extension LocalBridge {
-    /// The default factory: cluster mode is the next step of the project, so `CLUSTER_MODE=true` is accepted,
-    /// announced as unavailable, and the node runs standalone.
-    public static let factory: ClusterBridgeFactory = { configuration, _, logger in
-        if configuration.clusterMode {
-            logger.warning(
-                "cluster mode is not available yet; running in local mode",
-                metadata: [
-                    "redis.url": .string((try? RedisURLRedaction.redacted(configuration.redisURL)) ?? "?"),
-                    "signal.routing": .string(configuration.signalRouting.rawValue),
-                ])
-        }
-        return LocalBridge()
     }
 }
