@@ -166,13 +166,15 @@ struct SweepTests {
         try await withRedis { _, redis in
             let registry = ClusterRegistry(redis: redis)
             try await populate(registry, node: "dead", users: 1...8)
-            // A sweeper that claimed the node and then died.
-            try await redis.send("SET", "servers:dead:sweeping", "token-1 signaling-9", "PX", 2000)
+            // A sweeper that claimed the node and then died. The claim gets its expiry only after the checks below,
+            // so that a slow machine cannot let it lapse before the first sweep looks at it.
+            try await redis.send("SET", "servers:dead:sweeping", "token-1 signaling-9")
             let blocked = try await registry.sweep(by: "sigctl")
             #expect(blocked.nodes == [NodeSweep(nodeID: "dead", outcome: .claimedByOther, claimedBy: "signaling-9")])
             #expect(try await redis.send("HLEN", "servers:dead:connections").int == 8)
             let servers = try await registry.servers()
             #expect(servers.first?.sweepingBy == "signaling-9")
+            try await redis.send("PEXPIRE", "servers:dead:sweeping", 100)
             try await eventually("the claim to expire") { try await redis.send("EXISTS", "servers:dead:sweeping").int == 0 }
             let report = try await registry.sweep(by: "sigctl")
             #expect(report.nodes.first?.outcome == .swept && report.usersRemoved == 8)

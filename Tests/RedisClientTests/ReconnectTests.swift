@@ -83,7 +83,7 @@ struct ReconnectTests {
             let clock = ContinuousClock()
             let started = clock.now
             await #expect(throws: RedisError.notConnected) { try await client.send("PING") }
-            #expect(clock.now - started < .milliseconds(500))
+            #expect(clock.now - started < .seconds(2), "failed at once, not after a wait")
             group.cancelAll()
         }
     }
