@@ -8,26 +8,48 @@ import Foundation
 /// Why not `Foundation.Process`: started from a Swift-concurrency thread it passes on a signal mask
 /// that blocks SIGTERM, so the child ignores `terminate()`. Fault tests must be able to send SIGTERM
 /// and SIGKILL and see the process go.
+///
+/// The child stays in the test runner's process group, so that killing the group (what `.ci/run` does when a run
+/// overstays its time) takes the children with it.
 public final class ChildProcess: @unchecked Sendable {
+    /// Where the child's stdout or stderr goes.
+    public enum Output: Sendable {
+        /// /dev/null.
+        case discard
+        /// A file, created if missing; appended to, or truncated first.
+        case file(String, append: Bool)
+        /// For stderr: wherever stdout goes.
+        case standardOutput
+    }
+
     public let pid: pid_t
     public let executable: String
     public let arguments: [String]
     private let lock = NSLock()
     private var exitStatus: Int32?
 
-    /// Starts `executable` (a path, or a name looked up in PATH). stdout and stderr go to `logFile`
-    /// (appended) when given, else to /dev/null.
+    /// Starts `executable` (a path, or a name looked up in PATH) with `environment` (the caller's own when nil),
+    /// in `workingDirectory` (the caller's when nil), reading stdin from the file `standardInput`.
     public init(executable: String, arguments: [String], environment: [String: String]? = nil,
-                workingDirectory: String? = nil, logFile: String? = nil) throws {
+                workingDirectory: String? = nil, standardInput: String = "/dev/null",
+                standardOutput: Output = .discard, standardError: Output = .standardOutput) throws {
         self.executable = executable
         self.arguments = arguments
         var fileActions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fileActions)
         defer { posix_spawn_file_actions_destroy(&fileActions) }
-        let out = logFile ?? "/dev/null"
-        posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&fileActions, 1, out, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
+        posix_spawn_file_actions_addopen(&fileActions, 0, standardInput, O_RDONLY, 0)
+        for (fd, output) in [(Int32(1), standardOutput), (Int32(2), standardError)] {
+            switch output {
+            case .discard:
+                posix_spawn_file_actions_addopen(&fileActions, fd, "/dev/null", O_WRONLY, 0)
+            case .file(let path, let append):
+                let mode = O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC)
+                posix_spawn_file_actions_addopen(&fileActions, fd, path, mode, 0o644)
+            case .standardOutput:
+                posix_spawn_file_actions_adddup2(&fileActions, 1, fd)
+            }
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -37,7 +59,7 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawnattr_setsigmask(&attributes, &empty)
         var defaults = sigset_t()
         sigemptyset(&defaults)
-        for s in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2] { sigaddset(&defaults, s) }
+        for s in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2] { sigaddset(&defaults, s) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 

@@ -45,7 +45,7 @@ public final class NodeProcess: @unchecked Sendable {
             let process = try ChildProcess(
                 executable: binary, arguments: ["serve", "--port", "\(port)", "--bind", "127.0.0.1"] + arguments,
                 environment: minimalEnvironment().merging(environment) { $1 }, workingDirectory: directory,
-                logFile: logFile)
+                standardOutput: .file(logFile, append: true))
             let node = NodeProcess(port: port, process: process, logFile: logFile)
             do {
                 try await node.waitUntilHealthy(timeout: readyTimeout)
@@ -118,11 +118,7 @@ public final class NodeProcess: @unchecked Sendable {
     }
 
     /// A fresh directory under the system's temporary directory.
-    public static func makeTemporaryDirectory() -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sigctl-node-\(UUID().uuidString.prefix(8))")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url.path
-    }
+    public static func makeTemporaryDirectory() -> String { TestSupport.makeTemporaryDirectory("sigctl-node") }
 
     private static func minimalEnvironment() -> [String: String] {
         let inherited = ProcessInfo.processInfo.environment

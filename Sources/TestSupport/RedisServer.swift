@@ -82,7 +82,8 @@ public final class RedisServer: @unchecked Sendable {
         var args = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                     "--dir", directory, "--daemonize", "no", "--loglevel", "warning"]
         if let password { args += ["--requirepass", password] }
-        let p = try ChildProcess(executable: "redis-server", arguments: args, logFile: directory + "/redis.log")
+        let p = try ChildProcess(executable: "redis-server", arguments: args,
+                                 standardOutput: .file(directory + "/redis.log", append: true))
         lock.withLock { process = p }
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(20)

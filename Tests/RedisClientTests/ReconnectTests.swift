@@ -4,18 +4,6 @@ import TestSupport
 
 @Suite("Reconnect and pub/sub against a real redis-server", .timeLimit(.minutes(2)))
 struct ReconnectTests {
-    /// Polls until `condition` holds, failing the test after `timeout`.
-    func eventually(_ what: String, timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while clock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        Issue.record("timed out waiting for \(what)")
-        throw TestSupportError("timed out waiting for \(what)")
-    }
-
     @Test func psubscribeDeliversMatchingChannelsOnly() async throws {
         let redis = try await RedisServer.start()
         let subscriber = RedisSubscriber(configuration: try redis.configuration)

@@ -93,7 +93,7 @@ struct AuthEndToEndTests {
             // Relays reach the new connection.
             try await mate.send(.offer(room: "room1", sdp: "hi", target: 42))
             #expect(try await new.next() == .offer(room: "room1", from: 43, sdp: "hi"))
-            try await eventually { node.node.hub.connectionCount == 2 }
+            try await eventually("two connections counted") { node.node.hub.connectionCount == 2 }
             await new.close()
             await mate.close()
         }

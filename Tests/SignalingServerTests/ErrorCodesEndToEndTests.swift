@@ -120,7 +120,7 @@ struct ErrorCodesEndToEndTests {
                 return nil
             }.last
             #expect(last?.contains("rate_limited") == true)
-            try await eventually { try await node.metrics().contains("sigctl_rate_limit_disconnects_total 1") }
+            try await eventually("the rate-limit disconnect counted") { try await node.metrics().contains("sigctl_rate_limit_disconnects_total 1") }
         }
     }
 
@@ -187,7 +187,7 @@ struct ErrorCodesEndToEndTests {
             let first = try await node.client()
             let second = try await node.client()
             // The client's handshake completes a moment before the node counts the connection.
-            try await eventually { node.node.hub.connectionCount == 2 }
+            try await eventually("two connections counted") { node.node.hub.connectionCount == 2 }
             // A raw client: the Error comes right behind the 101, in the same read, which WSClient can lose.
             let third = try await RawWebSocketClient(port: node.port)
             let error = try ServerMessage.decode(try await third.next())
@@ -200,7 +200,7 @@ struct ErrorCodesEndToEndTests {
             third.close()
             // Room again after someone leaves.
             await first.close()
-            try await eventually { node.node.hub.connectionCount == 1 }
+            try await eventually("one connection counted") { node.node.hub.connectionCount == 1 }
             let fourth = try await node.client()
             _ = try await fourth.join("r", as: "fourth")
             await second.close()

@@ -9,10 +9,10 @@ struct HTTPEndpointTests {
             #expect(try await node.health().hasPrefix(#"{"redis_connected":false,"local_connections":0,"mode":"local","node_id":"signaling-1""#))
             let a = try await node.client()
             let b = try await node.client()
-            try await eventually { try await node.health().contains(#""local_connections":2"#) }
+            try await eventually("two local connections in /health") { try await node.health().contains(#""local_connections":2"#) }
             await a.close()
             await b.close()
-            try await eventually { try await node.health().contains(#""local_connections":0"#) }
+            try await eventually("no local connections in /health") { try await node.health().contains(#""local_connections":0"#) }
         }
     }
 
@@ -50,7 +50,7 @@ struct HTTPEndpointTests {
             ]
             // Messages out are counted once written, which may be a moment after the client has them.
             var text = ""
-            try? await eventually(timeout: .seconds(5)) {
+            try? await eventually("every metric counted", timeout: .seconds(5)) {
                 text = try await node.metrics()
                 return expected.allSatisfy { text.contains($0) }
             }

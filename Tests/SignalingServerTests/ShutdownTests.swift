@@ -103,7 +103,7 @@ struct ServeBinaryConfigurationTests {
         let process = try ChildProcess(
             executable: binary, arguments: ["serve", "--port", "\(freeLoopbackPort())"],
             environment: ["PATH": "/usr/bin:/bin", "HEARTBEAT_INTERVAL": "often"], workingDirectory: directory,
-            logFile: log)
+            standardOutput: .file(log, append: true))
         let status = await process.exit(timeout: .seconds(20))
         #expect(status == 2)
         let output = try String(contentsOfFile: log, encoding: .utf8)
@@ -114,7 +114,8 @@ struct ServeBinaryConfigurationTests {
         let binary = try NodeProcess.locateBinary()
         let directory = NodeProcess.makeTemporaryDirectory()
         let log = directory + "/help.log"
-        let process = try ChildProcess(executable: binary, arguments: ["serve", "--help"], logFile: log)
+        let process = try ChildProcess(executable: binary, arguments: ["serve", "--help"],
+                                       standardOutput: .file(log, append: true))
         #expect(await process.exit(timeout: .seconds(20)) == 0)
         // Help text is wrapped to the terminal width: compare with white space collapsed.
         let help = try String(contentsOfFile: log, encoding: .utf8)

@@ -37,13 +37,13 @@ struct SlowConsumerTests {
                 }
             }
             #expect(sent < 5_000, "the node never gave up on a client that does not read")
-            try await eventually(timeout: .seconds(20), "sleeper disconnected") { node.node.hub.connectionCount == 1 }
+            try await eventually("sleeper disconnected", timeout: .seconds(20)) { node.node.hub.connectionCount == 1 }
             // The sender is told the sleeper left, and keeps working.
             while !sawLeft {
                 let message = try await sender.next()
                 if case .userLeft(_, let userID) = message, userID == sleeperID { sawLeft = true }
             }
-            try await eventually { try await node.metrics().contains("sigctl_slow_consumer_disconnects_total 1") }
+            try await eventually("the slow-consumer disconnect counted") { try await node.metrics().contains("sigctl_slow_consumer_disconnects_total 1") }
             try await sender.send(.leave(room: "r"))
             // Offers that arrived after the sleeper was gone were answered target_not_found; then RoomLeft.
             while true {
@@ -62,7 +62,7 @@ struct SlowConsumerTests {
     /// The sleeper cannot read its RoomJoined; find its id from the node's side.
     private func eventuallyMember(_ node: TestNode, count: Int) async throws -> UserID {
         var id: UserID?
-        try await eventually {
+        try await eventually("\(count) members of r") {
             let members = node.node.hub.localMembers(of: "r")
             id = members.first?.userID
             return members.count == count

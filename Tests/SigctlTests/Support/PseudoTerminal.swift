@@ -78,7 +78,7 @@ struct TerminalDialog {
         try Data(Self.driver.utf8).write(to: URL(fileURLWithPath: script))
         try JSONEncoder().encode(Spec(argv: argv, env: environment, cwd: workingDirectory, steps: steps))
             .write(to: URL(fileURLWithPath: specFile))
-        let python = try SpawnedProgram(executable: "python3", arguments: [script, specFile], workingDirectory: directory)
+        let python = try CapturedProcess(executable: "python3", arguments: [script, specFile], workingDirectory: directory)
         let result = await python.finish(timeout: timeout)
         guard result.exitCode == 0, let outcome = try? JSONDecoder().decode(Outcome.self, from: Data(result.stdout.utf8)) else {
             throw TestSupportError("the terminal driver failed: \(result)")
