@@ -24,6 +24,8 @@ struct HeartbeatServiceTests {
                 try await tasks.waitForAll()            // run() returned
             }
             let after = heartbeat.status.successfulBeats
+            // A stopped service answers nothing, so no sentinel can show that no beat is still to come: the absence
+            // of a beat can only be given time to show. 200 ms is four beat intervals.
             try await Task.sleep(for: .milliseconds(200))
             #expect(heartbeat.status.successfulBeats == after)
         }

@@ -124,7 +124,7 @@ struct RegistryTests {
                 try await registry.register(record(1001, room: "room123", name: "alice"), node: "signaling-1", announce: true)
                 try await registry.unregister(userID: 1001, room: "room123", node: "signaling-1", announce: true)
                 try await registry.unregister(userID: 1001, room: "room123", node: "signaling-1", announce: true)
-                try await drain(heard, channels: [ClusterChannels.messages], via: redis)
+                try await heard.drain([ClusterChannels.messages])
                 #expect(heard.on(ClusterChannels.messages).map { String(decoding: $0.payload, as: UTF8.self) } == [
                     #"{"UserJoined":{"room_id":"room123","user_id":1001,"username":"alice","target_server":null,"source_server":"signaling-1"}}"#,
                     #"{"UserLeft":{"room_id":"room123","user_id":1001,"target_server":null,"source_server":"signaling-1"}}"#,
@@ -208,7 +208,7 @@ struct RegistryTests {
                 #expect(try await registry.publish(signal, toNode: "n2") == 1)
                 #expect(try await registry.publish(replaced) == 1)
                 #expect(try await registry.publish(started) == 1)
-                try await drain(heard, channels: channels, via: redis)
+                try await heard.drain(channels)
                 #expect(heard.on(ClusterChannels.node("n2")).first.map { try? ClusterMessage(json: $0.payload) } == signal)
                 #expect(heard.clusterMessages() == [replaced])
                 #expect(heard.clusterEvents() == [started])

@@ -1,7 +1,6 @@
 import ClusterState
 import Logging
 import RedisClient
-import Synchronization
 import Testing
 import TestSupport
 
@@ -19,69 +18,30 @@ func withRedis(_ body: (RedisServer, RedisConnection) async throws -> Void) asyn
     try await body(server, connection)
 }
 
-/// Polls until `condition` holds, failing after `timeout`.
-func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while clock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
+/// The sentinel `EventRecorder.drain` publishes.
+let sentinel = EventRecorder.sentinel
+
+/// Runs `body` while a recorder listens on `channels` (subscribed before `body` starts).
+func listening(on channels: [String], to server: RedisServer, _ body: (EventRecorder) async throws -> Void) async throws {
+    let heard = try await EventRecorder.start(server, channels: channels)
+    do {
+        try await body(heard)
+    } catch {
+        await heard.stop()
+        throw error
     }
-    Issue.record("timed out waiting for \(what)")
-    throw TestSupportError("timed out waiting for \(what)")
+    await heard.stop()
 }
 
-/// Messages heard by a test subscriber.
-final class Heard: Sendable {
-    private let messages = Mutex<[PubSubMessage]>([])
-
-    func append(_ message: PubSubMessage) { messages.withLock { $0.append(message) } }
-    var all: [PubSubMessage] { messages.withLock { $0 } }
-
-    func on(_ channel: String) -> [PubSubMessage] { all.filter { $0.channel == channel } }
-
+extension EventRecorder {
+    /// The `cluster:messages` payloads that decode as cluster messages.
     func clusterMessages() -> [ClusterMessage] {
         on(ClusterChannels.messages).compactMap { try? ClusterMessage(json: $0.payload) }
     }
 
+    /// The `cluster:events` payloads that decode as cluster events.
     func clusterEvents() -> [ClusterEvent] {
         on(ClusterChannels.events).compactMap { try? ClusterEvent(json: $0.payload) }
-    }
-}
-
-let sentinel = "test-sentinel"
-
-/// Runs `body` while a subscriber listens on `channels` (subscribed before `body` starts).
-func listening(on channels: [String], to server: RedisServer, _ body: (Heard) async throws -> Void) async throws {
-    let subscriber = RedisSubscriber(configuration: try server.configuration)
-    let heard = Heard()
-    let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
-    try await withThrowingDiscardingTaskGroup { group in
-        group.addTask { await subscriber.run() }
-        group.addTask {
-            for await event in subscriber.events {
-                switch event {
-                case .subscribed: readyContinuation.yield()
-                case .message(let message): heard.append(message)
-                case .disconnected: break
-                }
-            }
-        }
-        try await subscriber.subscribe(channels)
-        var readyIterator = ready.makeAsyncIterator()
-        _ = await readyIterator.next()
-        try await body(heard)
-        group.cancelAll()
-    }
-}
-
-/// Publishes a sentinel on each channel and waits until the subscriber has heard them all: every message published
-/// before has been heard by then (Redis delivers in order).
-func drain(_ heard: Heard, channels: [String], via redis: RedisConnection) async throws {
-    for channel in channels { try await redis.send("PUBLISH", channel, sentinel) }
-    try await eventually("the sentinels") {
-        let got = Set(heard.all.filter { $0.payload == Array(sentinel.utf8) }.map(\.channel))
-        return got.isSuperset(of: channels)
     }
 }
 

@@ -29,7 +29,7 @@ struct SweepTests {
                 #expect(report.nodes.map(\.outcome) == [.swept, .alive])
                 #expect(report.usersRemoved == 10)
                 #expect(Set(report.nodes[0].removed.map(\.userID)) == Set(1...10))
-                try await drain(heard, channels: channels, via: redis)
+                try await heard.drain(channels)
                 let left = heard.clusterMessages()
                 #expect(left.count == 10)
                 #expect(left.contains(.userLeft(.init(roomID: "room0", userID: 1, targetServer: nil, sourceServer: "dead"))))
@@ -59,7 +59,7 @@ struct SweepTests {
                 #expect(old.removed.map(\.userID).sorted() == [1, 3, 4])
                 #expect(old.skipped == [SkippedUser(userID: 2, roomID: "room0", currentNode: "new")])
                 #expect(old.usersMoved == 1 && old.recordsRemoved == 4)
-                try await drain(heard, channels: [ClusterChannels.messages], via: redis)
+                try await heard.drain([ClusterChannels.messages])
                 #expect(!heard.clusterMessages().contains { if case .userLeft(let m) = $0 { return m.userID == 2 } else { return false } })
                 #expect(heard.clusterMessages().count == 3)
             }
@@ -85,7 +85,7 @@ struct SweepTests {
                     for try await report in group { reports.append(report) }
                     return reports
                 }
-                try await drain(heard, channels: channels, via: redis)
+                try await heard.drain(channels)
 
                 var count: [UInt64: Int] = [:]
                 for case .userLeft(let m) in heard.clusterMessages() { count[m.userID, default: 0] += 1 }
@@ -114,7 +114,7 @@ struct SweepTests {
                 #expect(report.nodes.first?.outcome == .swept)
                 #expect(report.usersRemoved == 10_000)
                 #expect(Set(report.nodes.first?.removed.map(\.userID) ?? []).count == 10_000)
-                try await drain(heard, channels: [ClusterChannels.events], via: redis)
+                try await heard.drain([ClusterChannels.events])
                 #expect(heard.clusterEvents().map(\.typeName) == ["ServerSwept"])
             }
             #expect(try await redis.send("DBSIZE").int == 0)
@@ -139,7 +139,7 @@ struct SweepTests {
                 #expect(dead.skipped == [SkippedUser(userID: 5, roomID: "room1", currentNode: "live")])
                 #expect(dead.unreadableRecords == 1)
                 #expect(dead.recordsRemoved == 41)
-                try await drain(heard, channels: channels, via: redis)
+                try await heard.drain(channels)
                 #expect(heard.all.count == 2)   // the sentinels only
             }
             #expect(try await snapshot(redis) == before)

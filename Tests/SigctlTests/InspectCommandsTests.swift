@@ -8,7 +8,7 @@ extension SigctlEndToEnd {
     struct InspectCommands {
         /// Two nodes; alice on node 0 and bob on node 1 share a room, carol is alone in another room on node 1.
         struct World {
-            let cluster: OpsCluster
+            let cluster: NodeCluster
             let room: String
             let side: String
             let alice: Peer

@@ -10,7 +10,7 @@ extension SigctlEndToEnd {
         /// Node 0 survives with a heartbeat interval so long that it never sweeps during the test; node 1 is killed
         /// with SIGKILL and its one-second heartbeat expires, so that only `sigctl sweep` sweeps it.
         struct Wreck {
-            let cluster: OpsCluster
+            let cluster: NodeCluster
             let room: String
             let lonely: String
             let survivor: Peer
@@ -111,6 +111,7 @@ extension SigctlEndToEnd {
             let refusedNode = try await sigctl(["sweep", "--node", w.dead] + w.url, input: .text("y\n"))
             expectOneLineError(refusedNode, mentioning: ["--yes"])
             #expect(try await redis.snapshot() == before, "a refused sweep changes nothing")
+            try await events.drain(["cluster:messages", "cluster:events"])
             #expect(!events.seen.contains { $0.payload.contains("UserLeft") || $0.payload.contains("ServerSwept") },
                     "nothing was published: \(events.seen)")
 
@@ -129,7 +130,8 @@ extension SigctlEndToEnd {
 
             // Observed by a subscriber: one UserLeft per removed user and one ServerSwept by sigctl.
             try await eventually("ServerSwept published") { events.seen.contains { $0.payload.contains("ServerSwept") } }
-            try await Task.sleep(for: .milliseconds(200))
+            // Once the sentinels are heard, a second announcement of anything would have been heard too.
+            try await events.drain(["cluster:messages", "cluster:events"])
             let lefts = events.objects.compactMap { $0["UserLeft"] as? [String: Any] }
             #expect(Set(lefts.map { "\(uint($0["user_id"]) ?? 0)@\($0["room_id"] as? String ?? "?")" })
                 == ["\(bob.userID)@\(w.room)", "\(carol.userID)@\(w.lonely)"], "\(events.seen)")
@@ -190,7 +192,7 @@ extension SigctlEndToEnd {
             expectOneLineError(try await sigctl(["sweep", "--node", "no-such-node", "--yes"] + url), mentioning: ["no-such-node"])
             #expect(try await cluster.redis.snapshot() == before, "nothing changed")
             #expect(try await cluster.redis.hgetall("rooms:alive-room:participants") == ["\(peer.userID)": node])
-            try await Task.sleep(for: .milliseconds(200))
+            try await events.drain(["cluster:messages", "cluster:events"])
             #expect(events.seen.isEmpty, "nothing published: \(events.seen)")
 
             // --force sweeps it anyway: the heartbeat goes first, then its users, announced like any sweep.

@@ -4,69 +4,21 @@ import SignalingProtocol
 import TestSupport
 import Testing
 
-/// A real Redis and several real `sigctl serve --cluster-mode` processes.
-final class TestCluster: @unchecked Sendable {
-    let redis: RedisServer
-    private(set) var nodes: [NodeProcess]
-    let ids: [String]
-
-    /// Heartbeats every 300 ms with a 1.5 s TTL, so that dead-node tests take seconds, not a minute.
+/// The clusters of these tests: every node with a fast heartbeat, so that dead-node tests take seconds, not a minute.
+extension NodeCluster {
+    /// Heartbeats every 300 ms with a 1.5 s TTL.
     static let fastHeartbeat = ["--heartbeat-interval", "300ms", "--heartbeat-ttl", "1500ms"]
 
-    private init(redis: RedisServer, nodes: [NodeProcess], ids: [String]) {
-        self.redis = redis
-        self.nodes = nodes
-        self.ids = ids
+    /// `count` nodes with a fast heartbeat; node `i` with `--signal-routing routing[i]` when given.
+    static func start(nodes count: Int, routing: [String]? = nil) async throws -> NodeCluster {
+        try await start((0..<count).map { i in fastHeartbeat + (routing.map { ["--signal-routing", $0[i]] } ?? []) })
     }
 
-    static func start(nodes count: Int, routing: [String]? = nil) async throws -> TestCluster {
-        let redis = try await RedisServer.start()
-        var nodes: [NodeProcess] = []
-        var ids: [String] = []
-        for i in 0..<count {
-            let id = "node-\(i)-\(UUID().uuidString.prefix(6))"
-            ids.append(id)
-            nodes.append(try await NodeProcess.start(arguments: arguments(id: id, redis: redis, routing: routing?[i])))
-        }
-        let cluster = TestCluster(redis: redis, nodes: nodes, ids: ids)
-        for i in 0..<count { try await cluster.waitForMode(i, "cluster") }
-        return cluster
-    }
-
-    static func arguments(id: String, redis: RedisServer, routing: String?) -> [String] {
-        ["--cluster-mode", "--redis-url", redis.url, "--node-id", id, "--log-level", "debug"] + fastHeartbeat
-            + (routing.map { ["--signal-routing", $0] } ?? [])
-    }
-
-    func health(_ i: Int) async throws -> [String: Any] {
-        let result = try await httpGet(port: nodes[i].port, path: "/health", timeout: .seconds(2))
-        return (try JSONSerialization.jsonObject(with: Data(result.body.utf8)) as? [String: Any]) ?? [:]
-    }
-
-    /// Polls `/health` until `mode` is `mode`.
-    func waitForMode(_ i: Int, _ mode: String, timeout: Duration = .seconds(15)) async throws {
-        try await eventually(timeout: timeout, "node \(i) in \(mode) mode") {
-            (try? await self.health(i))?["mode"] as? String == mode
-        }
-    }
-
+    /// The participants hash of `room`: user id → node id.
     func participants(_ room: String) async throws -> [UInt64: String] {
-        let c = try await redis.connect()
-        defer { c.close() }
-        let flat = try await c.send("HGETALL", "rooms:\(room):participants").array ?? []
         var out: [UInt64: String] = [:]
-        var i = 0
-        while i + 1 < flat.count {
-            out[UInt64(flat[i].string ?? "") ?? 0] = flat[i + 1].string
-            i += 2
-        }
+        for (user, node) in try await redis.hgetall("rooms:\(room):participants") { out[UInt64(user) ?? 0] = node }
         return out
-    }
-
-    func exists(_ key: String) async throws -> Bool {
-        let c = try await redis.connect()
-        defer { c.close() }
-        return try await c.send("EXISTS", key).int == 1
     }
 }
 

@@ -9,7 +9,7 @@ struct ClusterModeTests {
     static let sdp = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=caf\u{e9} \u{2713} \u{1F3A5}\r\na=\"quoted\\\"\r\n"
 
     @Test func threeNodesSeeEachOtherAndRelayInEveryDirection() async throws {
-        let cluster = try await TestCluster.start(nodes: 3)
+        let cluster = try await NodeCluster.start(nodes: 3)
         let alice = try await Peer.connect(cluster.nodes[0], name: "alice")
         let bob = try await Peer.connect(cluster.nodes[1], name: "bob")
         let carol = try await Peer.connect(cluster.nodes[2], name: "carol")
@@ -63,14 +63,14 @@ struct ClusterModeTests {
         for peer in [alice, bob, dave] { try await peer.expectNothingPending() }
         #expect(alice.view == [bob.userID: "bob"])
         #expect(bob.view == [alice.userID: "alice"])
-        try await eventually(timeout: .seconds(5), "carol unregistered") {
+        try await eventually("carol unregistered", timeout: .seconds(5)) {
             try await cluster.participants("room1") == [alice.userID: cluster.ids[0], bob.userID: cluster.ids[1]]
         }
     }
 
     @Test(arguments: [["broadcast", "broadcast"], ["direct", "broadcast"]])
     func broadcastAndMixedRouting(routing: [String]) async throws {
-        let cluster = try await TestCluster.start(nodes: 2, routing: routing)
+        let cluster = try await NodeCluster.start(nodes: 2, routing: routing)
         let a = try await Peer.connect(cluster.nodes[0], name: "a")
         let b = try await Peer.connect(cluster.nodes[1], name: "b")
         try await a.join("mixed")
@@ -87,7 +87,7 @@ struct ClusterModeTests {
     }
 
     @Test func redisOutageFallsBackToLocalModeAndRecoversEmptyRedis() async throws {
-        let cluster = try await TestCluster.start(nodes: 2)
+        let cluster = try await NodeCluster.start(nodes: 2)
         let a1 = try await Peer.connect(cluster.nodes[0], name: "a1")
         let a2 = try await Peer.connect(cluster.nodes[0], name: "a2")
         let b1 = try await Peer.connect(cluster.nodes[1], name: "b1")
@@ -121,7 +121,7 @@ struct ClusterModeTests {
         try await cluster.waitForMode(0, "cluster", timeout: .seconds(8))
         try await cluster.waitForMode(1, "cluster", timeout: .seconds(8))
         let expected = [a1.userID: cluster.ids[0], a2.userID: cluster.ids[0], b1.userID: cluster.ids[1], b2.userID: cluster.ids[1]]
-        try await eventually(timeout: .seconds(8), "every user re-registered") { try await cluster.participants("r") == expected }
+        try await eventually("every user re-registered", timeout: .seconds(8)) { try await cluster.participants("r") == expected }
         let recovery = clock.now - restarted
         #expect(recovery < .seconds(8), "recovery took \(recovery)")
 
@@ -147,7 +147,7 @@ struct ClusterModeTests {
     }
 
     @Test func killedNodeIsSweptAndEachRoomMateHearsOneUserLeft() async throws {
-        let cluster = try await TestCluster.start(nodes: 3)
+        let cluster = try await NodeCluster.start(nodes: 3)
         let events = try await EventRecorder.start(cluster.redis)
         let a = try await Peer.connect(cluster.nodes[0], name: "a")
         let b = try await Peer.connect(cluster.nodes[1], name: "b")
@@ -162,11 +162,11 @@ struct ClusterModeTests {
         try await a.expect("UserLeft c", timeout: .seconds(15)) { $0 == .userLeft(room: "k", userID: c.userID) }
         try await b.expect("UserLeft c", timeout: .seconds(15)) { $0 == .userLeft(room: "k", userID: c.userID) }
         #expect(try await cluster.participants("k") == [a.userID: cluster.ids[0], b.userID: cluster.ids[1]])
-        #expect(try await !cluster.exists("servers:\(cluster.ids[2]):connections"))
+        #expect(try await !cluster.redis.exists("servers:\(cluster.ids[2]):connections"))
         // Two live nodes sweep the dead one: exactly one ServerSwept and one UserLeft go out, whoever wins.
-        try await eventually(timeout: .seconds(10), "ServerSwept") { events.seen.contains { $0.contains("ServerSwept") } }
-        #expect(events.seen.filter { $0.contains("ServerSwept") }.count == 1)
-        #expect(events.seen.filter { $0.hasPrefix("{\"UserLeft\"") && $0.contains("\"user_id\":\(c.userID),") }.count == 1)
+        try await eventually("ServerSwept", timeout: .seconds(10)) { events.payloads.contains { $0.contains("ServerSwept") } }
+        #expect(events.payloads.filter { $0.contains("ServerSwept") }.count == 1)
+        #expect(events.payloads.filter { $0.hasPrefix("{\"UserLeft\"") && $0.contains("\"user_id\":\(c.userID),") }.count == 1)
         try await a.expectNothingPending()
         try await b.expectNothingPending()
         #expect(a.log.filter { $0 == .userLeft(room: "k", userID: c.userID) }.count == 1)
@@ -175,7 +175,7 @@ struct ClusterModeTests {
     }
 
     @Test func sigtermDeregistersCleanly() async throws {
-        let cluster = try await TestCluster.start(nodes: 2)
+        let cluster = try await NodeCluster.start(nodes: 2)
         let events = try await EventRecorder.start(cluster.redis)
         let a = try await Peer.connect(cluster.nodes[0], name: "a")
         let b = try await Peer.connect(cluster.nodes[1], name: "b")
@@ -186,60 +186,11 @@ struct ClusterModeTests {
         cluster.nodes[1].signal(SIGTERM)
         #expect(await cluster.nodes[1].exit(timeout: .seconds(15)) == 0)
         try await a.expect("UserLeft b") { $0 == .userLeft(room: "t", userID: b.userID) }
-        #expect(try await !cluster.exists("servers:\(cluster.ids[1]):connections"))
-        #expect(try await !cluster.exists("servers:\(cluster.ids[1]):heartbeat"))
+        #expect(try await !cluster.redis.exists("servers:\(cluster.ids[1]):connections"))
+        #expect(try await !cluster.redis.exists("servers:\(cluster.ids[1]):heartbeat"))
         #expect(try await cluster.participants("t") == [a.userID: cluster.ids[0]])
-        try await eventually(timeout: .seconds(5), "ServerStopping") { events.seen.contains { $0.contains("ServerStopping") && $0.contains(cluster.ids[1]) } }
-        #expect(!events.seen.contains { $0.contains("ServerSwept") })
+        try await eventually("ServerStopping", timeout: .seconds(5)) { events.payloads.contains { $0.contains("ServerStopping") && $0.contains(cluster.ids[1]) } }
+        #expect(!events.payloads.contains { $0.contains("ServerSwept") })
         await events.stop()
-    }
-}
-
-/// Records every message on `cluster:*` from the start of a test.
-final class EventRecorder: @unchecked Sendable {
-    private let subscriber: RedisSubscriber
-    private let task: Task<Void, Never>
-    private let lock = NSLock()
-    private var messages: [String] = []
-
-    var seen: [String] { lock.withLock { messages } }
-
-    private init(subscriber: RedisSubscriber, task: Task<Void, Never>) {
-        self.subscriber = subscriber
-        self.task = task
-    }
-
-    static func start(_ redis: RedisServer) async throws -> EventRecorder {
-        let subscriber = RedisSubscriber(configuration: try redis.configuration)
-        try await subscriber.psubscribe(["cluster:*"])
-        let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
-        let box = Box()
-        let task = Task {
-            await withDiscardingTaskGroup { group in
-                group.addTask { await subscriber.run() }
-                for await event in subscriber.events {
-                    switch event {
-                    case .subscribed: readyContinuation.yield()
-                    case .message(let m): box.recorder?.append(String(decoding: m.payload, as: UTF8.self))
-                    case .disconnected: break
-                    }
-                }
-            }
-        }
-        let recorder = EventRecorder(subscriber: subscriber, task: task)
-        box.recorder = recorder
-        for await _ in ready { break }
-        return recorder
-    }
-
-    private func append(_ text: String) { lock.withLock { messages.append(text) } }
-
-    func stop() async {
-        task.cancel()
-        await task.value
-    }
-
-    private final class Box: @unchecked Sendable {
-        weak var recorder: EventRecorder?
     }
 }

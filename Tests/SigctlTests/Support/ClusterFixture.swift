@@ -4,23 +4,9 @@ import SignalingProtocol
 import TestSupport
 import Testing
 
-/// Polls `condition` until it holds; fails after `timeout`.
-func eventually(_ what: String, timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async throws {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while true {
-        if try await condition() { return }
-        guard clock.now < deadline else { throw TestSupportError("\(what): not within \(timeout)") }
-        try await Task.sleep(for: .milliseconds(25))
-    }
-}
-
-/// A real Redis and real `sigctl serve --cluster-mode` nodes, each with its own heartbeat settings.
-final class OpsCluster: @unchecked Sendable {
-    let redis: RedisServer
-    let nodes: [NodeProcess]
-    let ids: [String]
-
+/// The clusters of the operator tests: a real Redis and real `sigctl serve --cluster-mode` nodes named
+/// `ops-<run>-n<i>`, each with its own heartbeat settings.
+enum OpsCluster {
     /// Heartbeat every 300 ms, TTL 1.5 s: a live node that also sweeps often.
     static let fast = ["--heartbeat-interval", "300ms", "--heartbeat-ttl", "1500ms"]
     /// A survivor that does not sweep during a test (its first sweep comes after at least 96 s), so that only
@@ -29,90 +15,15 @@ final class OpsCluster: @unchecked Sendable {
     /// A node meant to be killed: its heartbeat is gone one second after its death.
     static let victim = ["--heartbeat-interval", "300ms", "--heartbeat-ttl", "1s"]
 
-    private init(redis: RedisServer, nodes: [NodeProcess], ids: [String]) {
-        self.redis = redis
-        self.nodes = nodes
-        self.ids = ids
-    }
-
     /// One node per element of `heartbeats`, all in cluster mode, started in order.
-    static func start(_ heartbeats: [[String]]) async throws -> OpsCluster {
-        let redis = try await RedisServer.start()
-        var nodes: [NodeProcess] = []
-        var ids: [String] = []
-        let run = UUID().uuidString.prefix(4).lowercased()
-        for (i, heartbeat) in heartbeats.enumerated() {
-            let id = "ops-\(run)-n\(i)"
-            ids.append(id)
-            nodes.append(try await NodeProcess.start(arguments: [
-                "--cluster-mode", "--redis-url", redis.url, "--node-id", id, "--log-level", "debug",
-            ] + heartbeat))
-        }
-        let cluster = OpsCluster(redis: redis, nodes: nodes, ids: ids)
-        for i in nodes.indices {
-            try await eventually("node \(i) in cluster mode") { (try? await cluster.health(i))?["mode"] as? String == "cluster" }
-        }
-        return cluster
-    }
-
-    func health(_ i: Int) async throws -> [String: Any] {
-        let result = try await httpGet(port: nodes[i].port, path: "/health", timeout: .seconds(2))
-        return (try JSONSerialization.jsonObject(with: Data(result.body.utf8)) as? [String: Any]) ?? [:]
+    static func start(_ heartbeats: [[String]]) async throws -> NodeCluster {
+        try await NodeCluster.start(heartbeats, idPrefix: "ops")
     }
 }
 
 // MARK: - Reading Redis directly
 
 extension RedisServer {
-    func withConnection<T>(_ body: (RedisConnection) async throws -> T) async throws -> T {
-        let connection = try await connect()
-        defer { connection.close() }
-        return try await body(connection)
-    }
-
-    func hgetall(_ key: String) async throws -> [String: String] {
-        try await withConnection { c in
-            let flat = try await c.send("HGETALL", key).stringArray ?? []
-            var out: [String: String] = [:]
-            var i = 0
-            while i + 1 < flat.count {
-                out[flat[i] ?? ""] = flat[i + 1] ?? ""
-                i += 2
-            }
-            return out
-        }
-    }
-
-    func exists(_ key: String) async throws -> Bool {
-        try await withConnection { try await $0.send("EXISTS", key).int == 1 }
-    }
-
-    func get(_ key: String) async throws -> String? {
-        try await withConnection { c in
-            let reply = try await c.send("GET", key)
-            return reply.isNull ? nil : reply.string
-        }
-    }
-
-    func ttl(_ key: String) async throws -> Int64 {
-        try await withConnection { try await $0.send("TTL", key).int ?? -3 }
-    }
-
-    /// Every key matching `pattern`, with SCAN.
-    func keys(_ pattern: String = "*") async throws -> Set<String> {
-        try await withConnection { c in
-            var keys = Set<String>()
-            var cursor = "0"
-            repeat {
-                let reply = try await c.send("SCAN", cursor, "MATCH", pattern, "COUNT", 1000).array ?? []
-                guard reply.count == 2 else { break }
-                cursor = reply[0].string ?? "0"
-                keys.formUnion((reply[1].stringArray ?? []).compactMap { $0 })
-            } while cursor != "0"
-            return keys
-        }
-    }
-
     /// The cluster's state as far as a sweep may change it: every key, hashes with their content, strings with their
     /// value except heartbeats (a live node refreshes its own while the test runs), and TTL-carrying claim keys.
     func snapshot() async throws -> [String: String] {
@@ -182,55 +93,5 @@ final class Peer: @unchecked Sendable {
             if match(message) { return message }
         }
         throw TestSupportError("\(name): no \(what) within \(timeout)")
-    }
-}
-
-/// Records every message on `cluster:*`, from the moment `start` returns.
-final class EventRecorder: @unchecked Sendable {
-    private let task: Task<Void, Never>
-    private let lock = NSLock()
-    private var messages: [(channel: String, payload: String)] = []
-
-    var seen: [(channel: String, payload: String)] { lock.withLock { messages } }
-
-    /// The payloads seen, decoded as JSON objects.
-    var objects: [[String: Any]] {
-        seen.compactMap { try? JSONSerialization.jsonObject(with: Data($0.payload.utf8)) as? [String: Any] }
-    }
-
-    private init(task: Task<Void, Never>) { self.task = task }
-
-    static func start(_ redis: RedisServer) async throws -> EventRecorder {
-        let subscriber = RedisSubscriber(configuration: try redis.configuration)
-        try await subscriber.psubscribe(["cluster:*"])
-        let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
-        let box = Box()
-        let task = Task {
-            await withDiscardingTaskGroup { group in
-                group.addTask { await subscriber.run() }
-                for await event in subscriber.events {
-                    switch event {
-                    case .subscribed: readyContinuation.yield()
-                    case .message(let m): box.recorder?.append(m.channel, String(decoding: m.payload, as: UTF8.self))
-                    case .disconnected: break
-                    }
-                }
-            }
-        }
-        let recorder = EventRecorder(task: task)
-        box.recorder = recorder
-        for await _ in ready { break }
-        return recorder
-    }
-
-    private func append(_ channel: String, _ payload: String) { lock.withLock { messages.append((channel, payload)) } }
-
-    func stop() async {
-        task.cancel()
-        await task.value
-    }
-
-    private final class Box: @unchecked Sendable {
-        weak var recorder: EventRecorder?
     }
 }

@@ -66,16 +66,3 @@ struct SignalClient: Sendable {
         try await socket.waitUntilEnded(timeout: timeout)
     }
 }
-
-/// Polls `condition` until it holds or `timeout` passes.
-func eventually(
-    timeout: Duration = .seconds(10), _ what: String = "condition",
-    _ condition: () async throws -> Bool
-) async throws {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while try await !condition() {
-        guard clock.now < deadline else { throw TestSupportError("\(what) not met within \(timeout)") }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-}
