@@ -173,13 +173,13 @@ _sigctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    serve|rooms|servers|sweep|tail|shell|help)
+    serve|rooms|servers|sweep|tail|simulate|shell|help)
         # Offer subcommand argument completions
         "_sigctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'serve rooms servers sweep tail shell help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'serve rooms servers sweep tail simulate shell help' -- "${cur}"))
         ;;
     esac
 }
@@ -420,6 +420,128 @@ _sigctl_tail() {
         return
         ;;
     '--count')
+        return
+        ;;
+    esac
+}
+
+_sigctl_simulate() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __sigctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    relay|joins|idle)
+        # Offer subcommand argument completions
+        "_sigctl_simulate_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'relay joins idle' -- "${cur}"))
+        ;;
+    esac
+}
+
+_sigctl_simulate_relay() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --no-color -h --help)
+    repeating_options=()
+    non_repeating_options=(--format --url --answer-url --rate --duration --warmup --pairs --sdp-bytes)
+    __sigctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--format')
+        __sigctl_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--url')
+        return
+        ;;
+    '--answer-url')
+        return
+        ;;
+    '--rate')
+        return
+        ;;
+    '--duration')
+        return
+        ;;
+    '--warmup')
+        return
+        ;;
+    '--pairs')
+        return
+        ;;
+    '--sdp-bytes')
+        return
+        ;;
+    esac
+}
+
+_sigctl_simulate_joins() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --no-color --reuse-connections --close-after-join -h --help)
+    repeating_options=(--url)
+    non_repeating_options=(--format --clients --concurrency --room-size)
+    __sigctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--format')
+        __sigctl_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--url')
+        return
+        ;;
+    '--clients')
+        return
+        ;;
+    '--concurrency')
+        return
+        ;;
+    '--room-size')
+        return
+        ;;
+    esac
+}
+
+_sigctl_simulate_idle() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --no-color -h --help)
+    repeating_options=()
+    non_repeating_options=(--format --url --connections --hold --room-size --concurrency --first-index)
+    __sigctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--format')
+        __sigctl_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--url')
+        return
+        ;;
+    '--connections')
+        return
+        ;;
+    '--hold')
+        return
+        ;;
+    '--room-size')
+        return
+        ;;
+    '--concurrency')
+        return
+        ;;
+    '--first-index')
         return
         ;;
     esac

@@ -54,6 +54,7 @@ _sigctl() {
             'servers:List the cluster'\''s nodes, or inspect one.'
             'sweep:Remove dead nodes'\'' users from their rooms (race-safe with the nodes'\'' own sweeps).'
             'tail:Show live cluster traffic (PSUBSCRIBE cluster:*), one line per message.'
+            'simulate:Drive synthetic clients against nodes and measure them.'
             'shell:Open an interactive shell (the default when sigctl runs without arguments).'
             'help:Show subcommand help information.'
         )
@@ -61,7 +62,7 @@ _sigctl() {
         ;;
     arg)
         case "${words[1]}" in
-        serve|rooms|servers|sweep|tail|shell|help)
+        serve|rooms|servers|sweep|tail|simulate|shell|help)
             "_sigctl_${words[1]}" && ret=0
             ;;
         esac
@@ -251,6 +252,96 @@ _sigctl_tail() {
         '--node[Only messages from, to or about this node.]:node-id:'
         '*--type[Only this kind\: UserJoined, UserLeft, WebRTCSignal, UserReplaced, ServerStarted, ServerStopping, ServerSwept (case-insensitive; repeatable).]:kind:'
         '--count[Exit after this many (matching) messages.]:n:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_sigctl_simulate() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'relay:One-way relay latency: client pairs exchange Offers and Answers at a fixed rate.'
+            'joins:Joins per second: concurrent clients join rooms, spread round-robin over the given nodes.'
+            'idle:Idle connections: open and join many, hold them, close them (for measuring node memory).'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        relay|joins|idle)
+            "_sigctl_simulate_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_sigctl_simulate_relay() {
+    local -i ret=1
+    local -ar ___format=('text' 'json')
+    local -ar arg_specs=(
+        '--format[Output format\: text or json (one JSON object).]:format:{__sigctl_complete "${___format[@]}"}'
+        '--quiet[Print only the report\: no progress lines.]'
+        '--no-color[Never color the output (also when NO_COLOR is set or stdout is not a terminal).]'
+        '--url[WebSocket URL of the offerers'\'' node.]:url:'
+        '--answer-url[WebSocket URL of the answerers'\'' node (default\: --url).]:url:'
+        '--rate[Offers per second, all pairs together (each is answered).]:per-second:'
+        '--duration[How long to measure, after the warm-up (e.g. 20s, 500ms, 2m).]:duration:'
+        '--warmup[Traffic before measuring starts.]:duration:'
+        '--pairs[Client pairs.]:n:'
+        '--sdp-bytes[Size of each SDP.]:bytes:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_sigctl_simulate_joins() {
+    local -i ret=1
+    local -ar ___format=('text' 'json')
+    local -ar arg_specs=(
+        '--format[Output format\: text or json (one JSON object).]:format:{__sigctl_complete "${___format[@]}"}'
+        '--quiet[Print only the report\: no progress lines.]'
+        '--no-color[Never color the output (also when NO_COLOR is set or stdout is not a terminal).]'
+        '*--url[WebSocket URL of a node (repeatable\: clients are spread round-robin).]:url:'
+        '--clients[Joins to complete.]:n:'
+        '--concurrency[Joins in flight at once.]:n:'
+        '--room-size[Members per room.]:n:'
+        '--reuse-connections[Join, Leave and join again on a few open connections.]'
+        '--close-after-join[Close each new connection after its RoomJoined.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_sigctl_simulate_idle() {
+    local -i ret=1
+    local -ar ___format=('text' 'json')
+    local -ar arg_specs=(
+        '--format[Output format\: text or json (one JSON object).]:format:{__sigctl_complete "${___format[@]}"}'
+        '--quiet[Print only the report\: no progress lines.]'
+        '--no-color[Never color the output (also when NO_COLOR is set or stdout is not a terminal).]'
+        '--url[WebSocket URL of the node.]:url:'
+        '--connections[Connections to open.]:n:'
+        '--hold[How long to hold them once all are joined.]:duration:'
+        '--room-size[Members per room (0\: connect without joining).]:n:'
+        '--concurrency[Connections opened at once.]:n:'
+        '--first-index[Index of this process'\''s first client, for room and user names.]:n:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0

@@ -1,5 +1,5 @@
-// Signaling node benchmarks with synthetic clients (the code is in Simulation, which `sigctl simulate` will reuse).
-// Run by scripts/bench-local-relay.sh and scripts/bench-local-idle.sh against a release `sigctl serve`.
+// Signaling node benchmarks with synthetic clients, positional-argument form. The scenarios live in Simulation;
+// `sigctl simulate relay|joins|idle` is their command-line front end, which the scripts/bench-*.sh use.
 //
 // usage: signaling-bench relay URL [offers-per-second] [seconds] [pairs] [answer-URL]
 //        signaling-bench idle URL [connections] [hold-seconds] [first-index] [room-size]

@@ -24,9 +24,13 @@ public enum IdleConnectionsBenchmark {
         }
     }
 
-    public struct Report: Sendable, CustomStringConvertible {
+    public struct Report: Sendable, CustomStringConvertible, Encodable {
         public var connections: Int
         public var connectSeconds: Double
+
+        private enum CodingKeys: String, CodingKey {
+            case connections, connectSeconds = "connect_seconds"
+        }
 
         public var description: String {
             "connections: \(connections) opened and joined in \(String(format: "%.1f", connectSeconds)) s"

@@ -24,7 +24,7 @@ public enum RelayLatencyBenchmark {
         }
     }
 
-    public struct Report: Sendable, CustomStringConvertible {
+    public struct Report: Sendable, CustomStringConvertible, Encodable {
         public var offersSent: Int
         public var offersReceived: UInt64
         public var answersReceived: UInt64
@@ -32,6 +32,36 @@ public enum RelayLatencyBenchmark {
         public var achievedOffersPerSecond: Double
         /// One-way latencies in microseconds, offers and answers together.
         public var p50: Double, p90: Double, p99: Double, p999: Double, max: Double, mean: Double
+
+        /// Offers and answers measured (received during the measured period).
+        public var messagesRelayed: UInt64 { offersReceived + answersReceived }
+
+        private enum CodingKeys: String, CodingKey {
+            case offersSent = "offers_sent", offersReceived = "offers_received", answersReceived = "answers_received"
+            case messagesRelayed = "messages_relayed", errors
+            case achievedOffersPerSecond = "offers_per_second", latency = "one_way_latency_us"
+        }
+
+        private enum LatencyKeys: String, CodingKey {
+            case p50, p90, p99, p999 = "p99_9", max, mean
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(offersSent, forKey: .offersSent)
+            try container.encode(offersReceived, forKey: .offersReceived)
+            try container.encode(answersReceived, forKey: .answersReceived)
+            try container.encode(messagesRelayed, forKey: .messagesRelayed)
+            try container.encode(errors, forKey: .errors)
+            try container.encode(achievedOffersPerSecond, forKey: .achievedOffersPerSecond)
+            var latency = container.nestedContainer(keyedBy: LatencyKeys.self, forKey: .latency)
+            try latency.encode(p50, forKey: .p50)
+            try latency.encode(p90, forKey: .p90)
+            try latency.encode(p99, forKey: .p99)
+            try latency.encode(p999, forKey: .p999)
+            try latency.encode(max, forKey: .max)
+            try latency.encode(mean.isFinite ? mean : 0, forKey: .mean)
+        }
 
         public var description: String {
             func f(_ v: Double) -> String { String(format: "%.1f", v) }

@@ -12,7 +12,7 @@ struct Sigctl: AsyncParsableCommand {
             redis://127.0.0.1:6379. Exit status: 0 success, 1 when a command found something it reports \
             (sweep --dry-run found dead nodes), 2 and up for errors.
             """,
-        subcommands: [ServeCommand.self, RoomsCommand.self, ServersCommand.self, SweepCommand.self, TailCommand.self, ShellCommand.self],
+        subcommands: [ServeCommand.self, RoomsCommand.self, ServersCommand.self, SweepCommand.self, TailCommand.self, SimulateCommand.self, ShellCommand.self],
         defaultSubcommand: ShellCommand.self
     )
 }
