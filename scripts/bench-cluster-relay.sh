@@ -10,7 +10,6 @@ seconds=${2:-20}
 pairs=${3:-100}
 if [[ -z "${BIN_DIR:-}" ]]; then
   swift build -c release --product sigctl >/dev/null
-  swift build -c release --product SignalingBenchmark >/dev/null
   BIN_DIR=$(swift build -c release --show-bin-path)
 fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -31,7 +30,8 @@ for p in "$pa" "$pb"; do
 done
 cpu() { awk '{print ($14 + $15) / 100}' "/proc/$1/stat"; }
 before=$(awk -v a="$(cpu $na)" -v b="$(cpu $nb)" 'BEGIN{print a+b}')
-out=$("$BIN_DIR/SignalingBenchmark" relay "ws://127.0.0.1:$pa/ws" "$rate" "$seconds" "$pairs" "ws://127.0.0.1:$pb/ws")
+out=$("$BIN_DIR/sigctl" simulate relay --url "ws://127.0.0.1:$pa/ws" --answer-url "ws://127.0.0.1:$pb/ws" \
+  --rate "$rate" --duration "$seconds" --pairs "$pairs" --quiet)
 echo "$out"
 after=$(awk -v a="$(cpu $na)" -v b="$(cpu $nb)" 'BEGIN{print a+b}')
 offers=$(echo "$out" | grep -oE '[0-9]+ offers sent' | awk '{print $1}')

@@ -4,7 +4,7 @@
 # connection. The clients run in several processes (one descriptor per connection on each side); the fd limit is
 # raised here, for the benchmark only, as far as the hard limit allows (the node needs connections + ~20).
 # usage: scripts/bench-local-idle.sh [connections] [client-processes]
-# Needs the SignalingBenchmark executable target (Package.swift). BIN_DIR overrides the release bin directory.
+# The clients are `sigctl simulate idle`. BIN_DIR overrides the release bin directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 connections=${1:-20000}
@@ -16,7 +16,6 @@ if (( connections + 50 > $(ulimit -n) )); then
 fi
 if [[ -z "${BIN_DIR:-}" ]]; then
   swift build -c release --product sigctl >/dev/null
-  swift build -c release --product SignalingBenchmark >/dev/null
   BIN_DIR=$(swift build -c release --show-bin-path)
 fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -35,7 +34,8 @@ per=$(( (connections + processes - 1) / processes ))
 start=$(date +%s.%N)
 for ((p = 0; p < processes; p++)); do
   n=$(( p == processes - 1 ? connections - per * (processes - 1) : per ))
-  "$BIN_DIR/SignalingBenchmark" idle "ws://127.0.0.1:$port/ws" "$n" 600 $((p * per)) > "$dir/client-$p.log" 2>&1 &
+  "$BIN_DIR/sigctl" simulate idle --url "ws://127.0.0.1:$port/ws" --connections "$n" --hold 600s \
+    --first-index $((p * per)) > "$dir/client-$p.log" 2>&1 &
   clients+=($!)
 done
 until (( $(grep -l '^ready' "$dir"/client-*.log 2>/dev/null | wc -l) == processes )); do
