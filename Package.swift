@@ -49,6 +49,7 @@ let package = Package(
             name: "ClusterState",
             dependencies: [
                 "RedisClient",
+                "SignalingProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

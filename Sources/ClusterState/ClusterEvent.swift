@@ -1,3 +1,5 @@
+import SignalingProtocol
+
 /// A node-lifecycle event on `cluster:events` (PROTOCOL.md §2), externally tagged:
 ///
 /// ```json
@@ -40,18 +42,18 @@ extension ClusterEvent {
     public var jsonText: String { String(decoding: jsonBytes, as: UTF8.self) }
 
     public var jsonBytes: [UInt8] {
-        var w = JSONText(capacity: 96)
+        var w = JSONWriter(capacity: 96)
         switch self {
         case .serverStarted(let node, let at):
             w.raw("{\"ServerStarted\":{\"node_id\":")
             w.string(node)
             w.raw(",\"at\":")
-            w.integer(at)
+            w.integer(Int(at))
         case .serverStopping(let node, let at):
             w.raw("{\"ServerStopping\":{\"node_id\":")
             w.string(node)
             w.raw(",\"at\":")
-            w.integer(at)
+            w.integer(Int(at))
         case .serverSwept(let node, let removed, let by, let at):
             w.raw("{\"ServerSwept\":{\"node_id\":")
             w.string(node)
@@ -60,41 +62,24 @@ extension ClusterEvent {
             w.raw(",\"by\":")
             w.string(by)
             w.raw(",\"at\":")
-            w.integer(at)
+            w.integer(Int(at))
         }
         w.raw("}}")
         return w.bytes
     }
 
     public init(json bytes: some Collection<UInt8>) throws(ClusterPayloadError) {
-        self = try PayloadDecoding.decode(ClusterEvent.self, from: bytes)
+        let (tag, c) = try PayloadReader(json: bytes).tagged(["ServerStarted", "ServerStopping", "ServerSwept"])
+        let node = try c.string("node_id")
+        let at: Int64 = try c.integer("at")
+        switch tag {
+        case "ServerStarted": self = .serverStarted(nodeID: node, at: at)
+        case "ServerStopping": self = .serverStopping(nodeID: node, at: at)
+        default: self = .serverSwept(nodeID: node, usersRemoved: try c.integer("users_removed"), by: try c.string("by"), at: at)
+        }
     }
 
     public init(json text: String) throws(ClusterPayloadError) {
         try self.init(json: Array(text.utf8))
-    }
-}
-
-extension ClusterEvent: Decodable {
-    private enum Keys: String, CodingKey {
-        case nodeID = "node_id", at, usersRemoved = "users_removed", by
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let outer = try decoder.container(keyedBy: AnyCodingKey.self)
-        let known = ["ServerStarted", "ServerStopping", "ServerSwept"]
-        guard let tag = outer.allKeys.first(where: { known.contains($0.stringValue) }) else {
-            throw ClusterPayloadError.unknownType(outer.allKeys.map(\.stringValue).sorted().first ?? "")
-        }
-        let c = try outer.nestedContainer(keyedBy: Keys.self, forKey: tag)
-        let node = try c.decode(String.self, forKey: .nodeID)
-        let at = try c.decode(Int64.self, forKey: .at)
-        switch tag.stringValue {
-        case "ServerStarted": self = .serverStarted(nodeID: node, at: at)
-        case "ServerStopping": self = .serverStopping(nodeID: node, at: at)
-        default:
-            self = .serverSwept(nodeID: node, usersRemoved: try c.decode(Int.self, forKey: .usersRemoved),
-                                by: try c.decode(String.self, forKey: .by), at: at)
-        }
     }
 }

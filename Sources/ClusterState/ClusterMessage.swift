@@ -1,3 +1,5 @@
+import SignalingProtocol
+
 /// A message on `cluster:messages` or `cluster:node:{node_id}` (PROTOCOL.md §2), externally tagged:
 ///
 /// ```json
@@ -143,7 +145,7 @@ extension ClusterMessage {
     public var jsonText: String { String(decoding: jsonBytes, as: UTF8.self) }
 
     public var jsonBytes: [UInt8] {
-        var w = JSONText(capacity: 160)
+        var w = JSONWriter(capacity: 160)
         switch self {
         case .userJoined(let m):
             w.raw("{\"UserJoined\":{\"room_id\":")
@@ -188,7 +190,7 @@ extension ClusterMessage {
         return w.bytes
     }
 
-    private static func writeSource(_ source: String?, to w: inout JSONText) {
+    private static func writeSource(_ source: String?, to w: inout JSONWriter) {
         guard let source else { return }
         w.raw(",\"source_server\":")
         w.string(source)
@@ -200,49 +202,30 @@ extension ClusterMessage {
 extension ClusterMessage {
     /// Reads a message heard on a cluster channel. `unknownType` for a tag this version does not know.
     public init(json bytes: some Collection<UInt8>) throws(ClusterPayloadError) {
-        self = try PayloadDecoding.decode(ClusterMessage.self, from: bytes)
+        let (tag, c) = try PayloadReader(json: bytes).tagged(["UserJoined", "UserLeft", "WebRTCSignal", "UserReplaced"])
+        let source = try c.optionalString("source_server")
+        switch tag {
+        case "UserJoined":
+            self = .userJoined(UserJoined(
+                roomID: try c.string("room_id"), userID: try c.integer("user_id"), username: try c.string("username"),
+                targetServer: try c.optionalString("target_server"), sourceServer: source))
+        case "UserLeft":
+            self = .userLeft(UserLeft(
+                roomID: try c.string("room_id"), userID: try c.integer("user_id"),
+                targetServer: try c.optionalString("target_server"), sourceServer: source))
+        case "WebRTCSignal":
+            self = .webRTCSignal(WebRTCSignal(
+                roomID: try c.string("room_id"), fromUser: try c.integer("from_user"), toUser: try c.integer("to_user"),
+                signalType: SignalType(rawValue: try c.string("signal_type")), signalData: try c.string("signal_data"),
+                sourceServer: source))
+        default:
+            self = .userReplaced(UserReplaced(
+                userID: try c.integer("user_id"), connectionID: try c.string("connection_id"),
+                targetServer: try c.optionalString("target_server"), sourceServer: source))
+        }
     }
 
     public init(json text: String) throws(ClusterPayloadError) {
         try self.init(json: Array(text.utf8))
-    }
-}
-
-extension ClusterMessage: Decodable {
-    private enum Keys: String, CodingKey {
-        case roomID = "room_id", userID = "user_id", username, targetServer = "target_server", sourceServer = "source_server"
-        case fromUser = "from_user", toUser = "to_user", signalType = "signal_type", signalData = "signal_data"
-        case connectionID = "connection_id"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let outer = try decoder.container(keyedBy: AnyCodingKey.self)
-        let known = ["UserJoined", "UserLeft", "WebRTCSignal", "UserReplaced"]
-        guard let tag = outer.allKeys.first(where: { known.contains($0.stringValue) }) else {
-            throw ClusterPayloadError.unknownType(outer.allKeys.map(\.stringValue).sorted().first ?? "")
-        }
-        let c = try outer.nestedContainer(keyedBy: Keys.self, forKey: tag)
-        let source = try c.decodeIfPresent(String.self, forKey: .sourceServer)
-        switch tag.stringValue {
-        case "UserJoined":
-            self = .userJoined(UserJoined(
-                roomID: try c.decode(String.self, forKey: .roomID), userID: try c.decode(UInt64.self, forKey: .userID),
-                username: try c.decode(String.self, forKey: .username),
-                targetServer: try c.decodeIfPresent(String.self, forKey: .targetServer), sourceServer: source))
-        case "UserLeft":
-            self = .userLeft(UserLeft(
-                roomID: try c.decode(String.self, forKey: .roomID), userID: try c.decode(UInt64.self, forKey: .userID),
-                targetServer: try c.decodeIfPresent(String.self, forKey: .targetServer), sourceServer: source))
-        case "WebRTCSignal":
-            self = .webRTCSignal(WebRTCSignal(
-                roomID: try c.decode(String.self, forKey: .roomID), fromUser: try c.decode(UInt64.self, forKey: .fromUser),
-                toUser: try c.decode(UInt64.self, forKey: .toUser),
-                signalType: SignalType(rawValue: try c.decode(String.self, forKey: .signalType)),
-                signalData: try c.decode(String.self, forKey: .signalData), sourceServer: source))
-        default:
-            self = .userReplaced(UserReplaced(
-                userID: try c.decode(UInt64.self, forKey: .userID), connectionID: try c.decode(String.self, forKey: .connectionID),
-                targetServer: try c.decodeIfPresent(String.self, forKey: .targetServer), sourceServer: source))
-        }
     }
 }

@@ -1,3 +1,5 @@
+import SignalingProtocol
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -43,7 +45,7 @@ public struct ConnectionRecord: Sendable, Hashable {
     public var jsonText: String { jsonBytes.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) } }
 
     public var jsonBytes: [UInt8] {
-        var w = JSONText(capacity: 160)
+        var w = JSONWriter(capacity: 160)
         w.raw("{\"user_id\":")
         w.integer(userID)
         w.raw(",\"username\":")
@@ -60,7 +62,14 @@ public struct ConnectionRecord: Sendable, Hashable {
 
     /// Reads a stored record.
     public init(json bytes: some Collection<UInt8>) throws(ClusterPayloadError) {
-        self = try PayloadDecoding.decode(ConnectionRecord.self, from: bytes)
+        let c = try PayloadReader(json: bytes)
+        userID = try c.integer("user_id")
+        username = try c.string("username")
+        roomID = try c.string("room_id")
+        let text = try c.string("connected_at")
+        guard let seconds = RFC3339.parse(text) else { throw .malformed("invalid value at connected_at: not an RFC 3339 time") }
+        connectedAt = seconds
+        connectionID = try c.string("connection_id")
     }
 
     public init(json text: String) throws(ClusterPayloadError) {
@@ -68,22 +77,9 @@ public struct ConnectionRecord: Sendable, Hashable {
     }
 }
 
-extension ConnectionRecord: Codable {
+extension ConnectionRecord: Encodable {
     enum CodingKeys: String, CodingKey {
         case userID = "user_id", username, roomID = "room_id", connectedAt = "connected_at", connectionID = "connection_id"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        userID = try c.decode(UInt64.self, forKey: .userID)
-        username = try c.decode(String.self, forKey: .username)
-        roomID = try c.decode(String.self, forKey: .roomID)
-        let text = try c.decode(String.self, forKey: .connectedAt)
-        guard let seconds = RFC3339.parse(text) else {
-            throw DecodingError.dataCorruptedError(forKey: .connectedAt, in: c, debugDescription: "not an RFC 3339 time: \(text)")
-        }
-        connectedAt = seconds
-        connectionID = try c.decode(String.self, forKey: .connectionID)
     }
 
     /// The same members and values as `jsonBytes`, for operator output through `JSONEncoder` (which may reorder them).

@@ -1,3 +1,5 @@
+import SignalingProtocol
+
 /// The `signal_data` of an `ice_candidate` `WebRTCSignal`: the JSON text of
 /// `{"candidate":…,"sdp_mid":…,"sdp_mline_index":…}`, plus `"username_fragment"` only when the sender gave one.
 /// `sdp_mid` and `sdp_mline_index` are written as `null` when absent.
@@ -16,7 +18,7 @@ public struct IceSignalData: Sendable, Hashable {
 
     /// The text that goes in `signal_data`.
     public var jsonText: String {
-        var w = JSONText(capacity: candidate.utf8.count + 80)
+        var w = JSONWriter(capacity: candidate.utf8.count + 80)
         w.raw("{\"candidate\":")
         w.string(candidate)
         w.raw(",\"sdp_mid\":")
@@ -34,21 +36,11 @@ public struct IceSignalData: Sendable, Hashable {
     /// Reads `signal_data`: `candidate` is required; `sdp_mid`, `sdp_mline_index` may be absent or null; unknown
     /// members are ignored.
     public init(jsonText: String) throws(ClusterPayloadError) {
-        self = try PayloadDecoding.decode(IceSignalData.self, from: Array(jsonText.utf8))
-    }
-}
-
-extension IceSignalData: Decodable {
-    private enum Keys: String, CodingKey {
-        case candidate, sdpMid = "sdp_mid", sdpMLineIndex = "sdp_mline_index", usernameFragment = "username_fragment"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: Keys.self)
-        candidate = try c.decode(String.self, forKey: .candidate)
-        sdpMid = try c.decodeIfPresent(String.self, forKey: .sdpMid)
-        sdpMLineIndex = try c.decodeIfPresent(Int.self, forKey: .sdpMLineIndex)
-        usernameFragment = try c.decodeIfPresent(String.self, forKey: .usernameFragment)
+        let c = try PayloadReader(json: jsonText.utf8)
+        candidate = try c.string("candidate")
+        sdpMid = try c.optionalString("sdp_mid")
+        sdpMLineIndex = try c.optionalInteger("sdp_mline_index")
+        usernameFragment = try c.optionalString("username_fragment")
     }
 }
 

@@ -174,7 +174,7 @@ public struct ServerSummary: Sendable, Hashable, Codable {
 }
 
 /// One node in detail, for `sigctl servers <node>`.
-public struct ServerDetail: Sendable, Hashable, Codable {
+public struct ServerDetail: Sendable, Hashable, Encodable {
     public var server: ServerSummary
     /// Its connections records, sorted by user id.
     public var connections: [ConnectionRecord]

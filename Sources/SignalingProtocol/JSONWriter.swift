@@ -4,25 +4,25 @@
 /// `JSONEncoder`'s intermediate containers. String escaping matches JavaScript's `JSON.stringify`: `"` and `\`
 /// are escaped, control characters below U+0020 become `\b \t \n \f \r` or `\u00xx` (lowercase hex), and
 /// everything else — `/`, DEL, non-ASCII — is written as its UTF-8 bytes. A browser that re-serializes what it
-/// received therefore produces the same bytes.
-struct JSONWriter {
-    private(set) var bytes: [UInt8]
+/// received therefore produces the same bytes. The cluster's payloads (`ClusterState`) are written with it too.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8]
 
-    init(capacity: Int = 128) {
+    public init(capacity: Int = 128) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
     /// The text written so far. The bytes are valid UTF-8 by construction (they come from Swift strings).
-    var text: String { String(decoding: bytes, as: UTF8.self) }
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
 
     /// Appends pre-formed JSON syntax, such as `{"type":"Offer","room_name":`.
     @inline(__always)
-    mutating func raw(_ syntax: StaticString) {
+    public mutating func raw(_ syntax: StaticString) {
         syntax.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    mutating func string(_ value: String) {
+    public mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { appendEscaped($0) }
@@ -67,7 +67,7 @@ struct JSONWriter {
         }
     }
 
-    mutating func integer(_ value: UInt64) {
+    public mutating func integer(_ value: UInt64) {
         guard value != 0 else {
             bytes.append(UInt8(ascii: "0"))
             return
@@ -85,14 +85,14 @@ struct JSONWriter {
         }
     }
 
-    mutating func integer(_ value: Int) {
+    public mutating func integer(_ value: Int) {
         if value < 0 {
             bytes.append(UInt8(ascii: "-"))
         }
         integer(UInt64(value.magnitude))
     }
 
-    mutating func value(_ value: JSONValue) {
+    public mutating func value(_ value: JSONValue) {
         switch value {
         case .object(let object):
             bytes.append(UInt8(ascii: "{"))
@@ -123,12 +123,12 @@ struct JSONWriter {
     }
 
     /// A nullable string: `null` for nil.
-    mutating func nullableString(_ value: String?) {
+    public mutating func nullableString(_ value: String?) {
         if let value { string(value) } else { raw("null") }
     }
 
     /// A nullable integer: `null` for nil.
-    mutating func nullableInteger(_ value: Int?) {
+    public mutating func nullableInteger(_ value: Int?) {
         if let value { integer(value) } else { raw("null") }
     }
 }

@@ -65,6 +65,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong(Setting.logLevel.flag), help: help(.logLevel, "level"))
     var logLevel: String?
 
+    @Option(name: .customLong(Setting.eventLoopThreads.flag), help: help(.eventLoopThreads, "count"))
+    var eventLoopThreads: String?
+
     @Option(name: .customLong(Setting.logFormat.flag), help: help(.logFormat, "format"))
     var logFormat: String?
 
@@ -91,12 +94,11 @@ struct ServeCommand: AsyncParsableCommand {
         flags[.shutdownTimeout] = shutdownTimeout
         flags[.logLevel] = logLevel
         flags[.logFormat] = logFormat
+        flags[.eventLoopThreads] = eventLoopThreads
         return flags
     }
 
     func run() async throws {
-        // First, before other concurrency work: one thread pool for sockets and tasks (see EventLoopExecutor).
-        EventLoopExecutor.install()
         let configuration: NodeConfiguration
         do {
             configuration = try NodeConfiguration.load(
@@ -106,6 +108,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
 
+        // Before the node starts any concurrency work: one thread pool for sockets and tasks (see EventLoopExecutor).
+        EventLoopExecutor.install(threads: configuration.eventLoopThreads)
         NodeLogging.bootstrap(format: configuration.logFormat, level: configuration.logLevel)
         let server = await buildApplication(
             configuration, logger: Logger(label: "sigctl"), signals: [.sigterm, .sigint])

@@ -116,6 +116,12 @@ extension NodeConfiguration {
             }
             config.shutdownTimeout = timeout
         }
+        if let text = value(.eventLoopThreads) {
+            guard let threads = ValueParsers.integer(text, in: 1...256) else {
+                throw .invalid(.eventLoopThreads, text, "expected an integer in 1...256")
+            }
+            config.eventLoopThreads = threads
+        }
         if let text = value(.logLevel) {
             var name = text.trimmingASCIIWhitespace().lowercased()
             if name == "warn" { name = "warning" }

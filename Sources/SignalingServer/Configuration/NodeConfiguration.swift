@@ -42,6 +42,8 @@ public struct NodeConfiguration: Sendable {
     public var closeHandshakeTimeout: Duration = .seconds(2)
     /// WebSocket ping period; a client that does not answer is dropped. Nil: no pings.
     public var pingInterval: Duration? = .seconds(30)
+    /// Event-loop threads, which also run the node's tasks (`EventLoopExecutor`). Nil: one per CPU core.
+    public var eventLoopThreads: Int?
     public var logLevel: Logger.Level = .info
     public var logFormat: LogFormat = .text
 

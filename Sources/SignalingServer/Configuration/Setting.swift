@@ -17,6 +17,7 @@ public enum Setting: String, CaseIterable, Sendable, CustomStringConvertible {
     case rateLimitBurst = "RATE_LIMIT_BURST"
     case outboundQueueLimit = "OUTBOUND_QUEUE_LIMIT"
     case shutdownTimeout = "SHUTDOWN_TIMEOUT"
+    case eventLoopThreads = "EVENT_LOOP_THREADS"
     case logLevel = "LOG_LEVEL"
     case logFormat = "LOG_FORMAT"
 
@@ -40,6 +41,7 @@ public enum Setting: String, CaseIterable, Sendable, CustomStringConvertible {
         case .rateLimitBurst: "rate-limit-burst"
         case .outboundQueueLimit: "outbound-queue-limit"
         case .shutdownTimeout: "shutdown-timeout"
+        case .eventLoopThreads: "event-loop-threads"
         case .logLevel: "log-level"
         case .logFormat: "log-format"
         }
@@ -69,6 +71,7 @@ public enum Setting: String, CaseIterable, Sendable, CustomStringConvertible {
         case .rateLimitBurst: "Messages a connection may send in a burst"
         case .outboundQueueLimit: "Messages queued for a client that does not read before it is disconnected"
         case .shutdownTimeout: "How long a graceful shutdown waits for clients before closing them"
+        case .eventLoopThreads: "Threads for sockets and tasks; 1 avoids cross-thread hand-offs when nodes share a machine"
         case .logLevel: "trace, debug, info, notice, warning, error or critical"
         case .logFormat: "text, or json for one JSON object per line"
         }
@@ -90,6 +93,7 @@ public enum Setting: String, CaseIterable, Sendable, CustomStringConvertible {
         case .rateLimitBurst: "100"
         case .outboundQueueLimit: "256"
         case .shutdownTimeout: "5s"
+        case .eventLoopThreads: "number of CPU cores"
         case .logLevel: "info"
         case .logFormat: "text"
         }

@@ -9,8 +9,13 @@ import NIOPosix
 /// process, so only an executable's entry point calls it — never a library or a test.
 public enum EventLoopExecutor {
     /// True when the event loops now run Swift concurrency.
+    ///
+    /// - Parameter threads: how many event loops the process gets (nil: one per core). With one, every hand-off
+    ///   between a socket and a task stays on its thread: on a machine shared with other nodes, Redis and clients,
+    ///   that costs less CPU per relayed message than spreading one node over every core (see BENCHMARKS.md).
     @discardableResult
-    public static func install() -> Bool {
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    public static func install(threads: Int? = nil) -> Bool {
+        if let threads { NIOSingletons.groupLoopCountSuggestion = threads }
+        return NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 }

@@ -1,0 +1,68 @@
+import SignalingProtocol
+
+/// Reads the members of one cluster payload object: the JSON parser of the client protocol, with its errors and
+/// missing or mistyped fields turned into `ClusterPayloadError`.
+///
+/// Cluster messages are read for every relayed signal, so they go through the same single-pass parser as client
+/// frames rather than `Codable`, whose generic decoding costs several times as much per message. Unknown members
+/// are ignored, as PROTOCOL.md §2 asks of readers; integers must be written as plain digits.
+struct PayloadReader {
+    let object: JSONObject
+    /// Member path for error messages (`WebRTCSignal.to_user`).
+    let path: String
+
+    /// The top-level object of `bytes`.
+    init(json bytes: some Collection<UInt8>) throws(ClusterPayloadError) {
+        let value: JSONValue
+        do {
+            value = try JSONValue(parsing: bytes)
+        } catch {
+            throw .malformed("not JSON")
+        }
+        guard let object = value.objectValue else { throw .malformed("not a JSON object") }
+        self.init(object: object, path: "")
+    }
+
+    private init(object: JSONObject, path: String) {
+        self.object = object
+        self.path = path
+    }
+
+    /// The externally tagged payload: the first member whose key is one of `known`, as a reader of its object.
+    func tagged(_ known: [String]) throws(ClusterPayloadError) -> (tag: String, body: PayloadReader) {
+        guard let member = object.members.first(where: { known.contains($0.key) }) else {
+            throw .unknownType(object.keys.sorted().first ?? "")
+        }
+        guard let body = member.value.objectValue else { throw .malformed("wrong type at \(member.key)") }
+        return (member.key, PayloadReader(object: body, path: member.key + "."))
+    }
+
+    func string(_ key: String) throws(ClusterPayloadError) -> String {
+        guard let value = object[key] else { throw .malformed("missing field \(key)") }
+        guard let string = value.stringValue else { throw mistyped(key, value) }
+        return string
+    }
+
+    /// Absent and `null` both read as nil.
+    func optionalString(_ key: String) throws(ClusterPayloadError) -> String? {
+        guard let value = object[key], value != .null else { return nil }
+        guard let string = value.stringValue else { throw mistyped(key, value) }
+        return string
+    }
+
+    func integer<T: FixedWidthInteger>(_ key: String, as type: T.Type = T.self) throws(ClusterPayloadError) -> T {
+        guard let value = object[key] else { throw .malformed("missing field \(key)") }
+        guard let text = value.numberText, let number = T(text) else { throw mistyped(key, value) }
+        return number
+    }
+
+    func optionalInteger<T: FixedWidthInteger>(_ key: String, as type: T.Type = T.self) throws(ClusterPayloadError) -> T? {
+        guard let value = object[key], value != .null else { return nil }
+        guard let text = value.numberText, let number = T(text) else { throw mistyped(key, value) }
+        return number
+    }
+
+    private func mistyped(_ key: String, _ value: JSONValue) -> ClusterPayloadError {
+        value == .null ? .malformed("null at \(path)\(key)") : .malformed("wrong type at \(path)\(key)")
+    }
+}
