@@ -188,7 +188,7 @@ _sigctl_serve() {
     repeating_flags=()
     non_repeating_flags=(--cluster-mode --no-cluster-mode -h --help)
     repeating_options=()
-    non_repeating_options=(--port --bind --node-id --redis-url --signal-routing --heartbeat-interval --heartbeat-ttl --jwt-secret --max-connections --rate-limit --rate-limit-burst --outbound-queue-limit --shutdown-timeout --log-level --log-format --env-file)
+    non_repeating_options=(--port --bind --node-id --redis-url --signal-routing --heartbeat-interval --heartbeat-ttl --jwt-secret --max-connections --rate-limit --rate-limit-burst --outbound-queue-limit --shutdown-timeout --log-level --event-loop-threads --log-format --env-file)
     __sigctl_offer_flags_options 0
 
     # Offer option value completions
@@ -233,6 +233,9 @@ _sigctl_serve() {
         return
         ;;
     '--log-level')
+        return
+        ;;
+    '--event-loop-threads')
         return
         ;;
     '--log-format')

@@ -23,7 +23,7 @@ function __sigctl_parse_tokens -S
         __sigctl_parse_subcommand 0 'h/help'
         switch $unparsed_tokens[1]
         case 'serve'
-            __sigctl_parse_subcommand 0 'port=' 'bind=' 'node-id=' 'cluster-mode' 'no-cluster-mode' 'redis-url=' 'signal-routing=' 'heartbeat-interval=' 'heartbeat-ttl=' 'jwt-secret=' 'max-connections=' 'rate-limit=' 'rate-limit-burst=' 'outbound-queue-limit=' 'shutdown-timeout=' 'log-level=' 'log-format=' 'env-file=' 'h/help'
+            __sigctl_parse_subcommand 0 'port=' 'bind=' 'node-id=' 'cluster-mode' 'no-cluster-mode' 'redis-url=' 'signal-routing=' 'heartbeat-interval=' 'heartbeat-ttl=' 'jwt-secret=' 'max-connections=' 'rate-limit=' 'rate-limit-burst=' 'outbound-queue-limit=' 'shutdown-timeout=' 'log-level=' 'event-loop-threads=' 'log-format=' 'env-file=' 'h/help'
         case 'rooms'
             __sigctl_parse_subcommand 0 'h/help'
             switch $unparsed_tokens[1]
@@ -136,6 +136,7 @@ complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options 
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" outbound-queue-limit' -l 'outbound-queue-limit' -d 'Messages queued for a client that does not read before it is disconnected (env OUTBOUND_QUEUE_LIMIT; default: 256)' -rfka ''
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" shutdown-timeout' -l 'shutdown-timeout' -d 'How long a graceful shutdown waits for clients before closing them (env SHUTDOWN_TIMEOUT; default: 5s)' -rfka ''
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" log-level' -l 'log-level' -d 'trace, debug, info, notice, warning, error or critical (env LOG_LEVEL; default: info)' -rfka ''
+complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" event-loop-threads' -l 'event-loop-threads' -d 'Threads for sockets and tasks; 1 avoids cross-thread hand-offs when nodes share a machine (env EVENT_LOOP_THREADS; default: number of CPU cores)' -rfka ''
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" log-format' -l 'log-format' -d 'text, or json for one JSON object per line (env LOG_FORMAT; default: text)' -rfka ''
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" env-file' -l 'env-file' -d 'The .env file to read (default: .env in the working directory, if present).' -rfka ''
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" h help' -s 'h' -l 'help' -d 'Show help information.'

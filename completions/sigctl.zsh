@@ -91,6 +91,7 @@ _sigctl_serve() {
         '--outbound-queue-limit[Messages queued for a client that does not read before it is disconnected (env OUTBOUND_QUEUE_LIMIT; default\: 256)]:n:'
         '--shutdown-timeout[How long a graceful shutdown waits for clients before closing them (env SHUTDOWN_TIMEOUT; default\: 5s)]:duration:'
         '--log-level[trace, debug, info, notice, warning, error or critical (env LOG_LEVEL; default\: info)]:level:'
+        '--event-loop-threads[Threads for sockets and tasks; 1 avoids cross-thread hand-offs when nodes share a machine (env EVENT_LOOP_THREADS; default\: number of CPU cores)]:count:'
         '--log-format[text, or json for one JSON object per line (env LOG_FORMAT; default\: text)]:format:'
         '--env-file[The .env file to read (default\: .env in the working directory, if present).]:path:'
         '(-h --help)'{-h,--help}'[Show help information.]'
