@@ -34,5 +34,5 @@ out=$("$BIN_DIR/sigctl" simulate relay --url "ws://127.0.0.1:$pa/ws" --answer-ur
   --rate "$rate" --duration "$seconds" --pairs "$pairs" --quiet)
 echo "$out"
 after=$(awk -v a="$(cpu $na)" -v b="$(cpu $nb)" 'BEGIN{print a+b}')
-offers=$(echo "$out" | grep -oE '[0-9]+ offers sent' | awk '{print $1}')
-awk -v c="$after" -v b="$before" -v n="$offers" 'BEGIN{printf "both nodes CPU: %.2fs for %d offers (each answered): %.1f µs per relayed offer+answer\n", c-b, n, (c-b)*1e6/n}'
+offers=$(echo "$out" | grep -oE '[0-9]+ with the warm-up' | awk '{print $1}')
+awk -v c="$after" -v b="$before" -v n="$offers" 'BEGIN{printf "both nodes CPU: %.2fs for %d offers incl. warm-up (each answered): %.1f µs per relayed offer+answer\n", c-b, n, (c-b)*1e6/n}'

@@ -26,6 +26,8 @@ public enum RelayLatencyBenchmark {
 
     public struct Report: Sendable, CustomStringConvertible, Encodable {
         public var offersSent: Int
+        /// Offers sent including the warm-up: what the nodes' CPU time over the whole run is divided by.
+        public var offersSentInAll: Int
         public var offersReceived: UInt64
         public var answersReceived: UInt64
         public var errors: Int
@@ -37,7 +39,7 @@ public enum RelayLatencyBenchmark {
         public var messagesRelayed: UInt64 { offersReceived + answersReceived }
 
         private enum CodingKeys: String, CodingKey {
-            case offersSent = "offers_sent", offersReceived = "offers_received", answersReceived = "answers_received"
+            case offersSent = "offers_sent", offersSentInAll = "offers_sent_with_warmup", offersReceived = "offers_received", answersReceived = "answers_received"
             case messagesRelayed = "messages_relayed", errors
             case achievedOffersPerSecond = "offers_per_second", latency = "one_way_latency_us"
         }
@@ -49,6 +51,7 @@ public enum RelayLatencyBenchmark {
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(offersSent, forKey: .offersSent)
+            try container.encode(offersSentInAll, forKey: .offersSentInAll)
             try container.encode(offersReceived, forKey: .offersReceived)
             try container.encode(answersReceived, forKey: .answersReceived)
             try container.encode(messagesRelayed, forKey: .messagesRelayed)
@@ -67,7 +70,8 @@ public enum RelayLatencyBenchmark {
             func f(_ v: Double) -> String { String(format: "%.1f", v) }
             return """
                 relayed: \(offersReceived) offers + \(answersReceived) answers measured \
-                (\(offersSent) offers sent at \(Int(achievedOffersPerSecond))/s), errors: \(errors)
+                (\(offersSent) offers sent at \(Int(achievedOffersPerSecond))/s, \(offersSentInAll) with the warm-up), \
+                errors: \(errors)
                 one-way relay latency µs: p50 \(f(p50))  p90 \(f(p90))  p99 \(f(p99))  p99.9 \(f(p999))  \
                 max \(f(max))  mean \(f(mean))
                 """
@@ -164,7 +168,7 @@ public enum RelayLatencyBenchmark {
             return state.withLock { state in
                 let h = state.histogram
                 return Report(
-                    offersSent: sent - measuredFrom, offersReceived: state.offers, answersReceived: state.answers,
+                    offersSent: sent - measuredFrom, offersSentInAll: sent, offersReceived: state.offers, answersReceived: state.answers,
                     errors: state.errors,
                     achievedOffersPerSecond: Double(sent - measuredFrom) / options.duration.seconds,
                     p50: Double(h.valueAtPercentile(50)), p90: Double(h.valueAtPercentile(90)),

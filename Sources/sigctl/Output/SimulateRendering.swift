@@ -39,7 +39,7 @@ enum SimulateRendering {
         return """
             relay: \(path), \(result.options.pairs) pairs
             relayed: \(r.offersReceived) offers + \(r.answersReceived) answers measured \
-            (\(r.offersSent) offers sent at \(Int(r.achievedOffersPerSecond))/s), errors: \(errors(r.errors, printer))
+            (\(r.offersSent) offers sent at \(Int(r.achievedOffersPerSecond))/s, \(r.offersSentInAll) with the warm-up), errors: \(errors(r.errors, printer))
             one-way latency µs: p50 \(f(r.p50))  p90 \(f(r.p90))  p99 \(f(r.p99))  p99.9 \(f(r.p999))  \
             max \(f(r.max))  mean \(f(r.mean.isFinite ? r.mean : 0))
             """
