@@ -69,6 +69,10 @@ extension ClusterEvent {
     }
 
     public init(json bytes: some Collection<UInt8>) throws(ClusterPayloadError) {
+        try self.init(json: Array(bytes))
+    }
+
+    public init(json bytes: [UInt8]) throws(ClusterPayloadError) {
         let (tag, c) = try PayloadReader(json: bytes).tagged(["ServerStarted", "ServerStopping", "ServerSwept"])
         let node = try c.string("node_id")
         let at: Int64 = try c.integer("at")

@@ -202,6 +202,10 @@ extension ClusterMessage {
 extension ClusterMessage {
     /// Reads a message heard on a cluster channel. `unknownType` for a tag this version does not know.
     public init(json bytes: some Collection<UInt8>) throws(ClusterPayloadError) {
+        try self.init(json: Array(bytes))
+    }
+
+    public init(json bytes: [UInt8]) throws(ClusterPayloadError) {
         let (tag, c) = try PayloadReader(json: bytes).tagged(["UserJoined", "UserLeft", "WebRTCSignal", "UserReplaced"])
         let source = try c.optionalString("source_server")
         switch tag {

@@ -62,6 +62,10 @@ public struct ConnectionRecord: Sendable, Hashable {
 
     /// Reads a stored record.
     public init(json bytes: some Collection<UInt8>) throws(ClusterPayloadError) {
+        try self.init(json: Array(bytes))
+    }
+
+    public init(json bytes: [UInt8]) throws(ClusterPayloadError) {
         let c = try PayloadReader(json: bytes)
         userID = try c.integer("user_id")
         username = try c.string("username")

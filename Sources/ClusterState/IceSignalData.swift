@@ -36,7 +36,7 @@ public struct IceSignalData: Sendable, Hashable {
     /// Reads `signal_data`: `candidate` is required; `sdp_mid`, `sdp_mline_index` may be absent or null; unknown
     /// members are ignored.
     public init(jsonText: String) throws(ClusterPayloadError) {
-        let c = try PayloadReader(json: jsonText.utf8)
+        let c = try PayloadReader(json: Array(jsonText.utf8))
         candidate = try c.string("candidate")
         sdpMid = try c.optionalString("sdp_mid")
         sdpMLineIndex = try c.optionalInteger("sdp_mline_index")
