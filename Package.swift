@@ -105,17 +105,6 @@ let package = Package(
             ]
         ),
 
-        // Release-mode load generator for the node benchmarks (scripts/bench-local-*.sh).
-        .executableTarget(
-            name: "SignalingBenchmark",
-            dependencies: [
-                "Simulation",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ]
-        ),
-
         // Release-mode throughput benchmark of RedisClient (scripts/bench-redis-client.sh).
         .executableTarget(name: "RedisClientBenchmark", dependencies: ["RedisClient"]),
         // Release-mode benchmark of the registry: memory per user, sweep time, registrations per second.
