@@ -23,7 +23,7 @@ function __sigctl_parse_tokens -S
         __sigctl_parse_subcommand 0 'h/help'
         switch $unparsed_tokens[1]
         case 'serve'
-            __sigctl_parse_subcommand 0 'port=' 'bind=' 'node-id=' 'cluster-mode' 'no-cluster-mode' 'redis-url=' 'signal-routing=' 'heartbeat-interval=' 'heartbeat-ttl=' 'jwt-secret=' 'max-connections=' 'rate-limit=' 'rate-limit-burst=' 'outbound-queue-limit=' 'shutdown-timeout=' 'log-level=' 'event-loop-threads=' 'log-format=' 'env-file=' 'h/help'
+            __sigctl_parse_subcommand 0 'port=' 'bind=' 'node-id=' 'cluster-mode' 'no-cluster-mode' 'redis-url=' 'signal-routing=' 'heartbeat-interval=' 'heartbeat-ttl=' 'jwt-secret=' 'max-connections=' 'rate-limit=' 'rate-limit-burst=' 'outbound-queue-limit=' 'outbound-queue-bytes=' 'ping-interval=' 'shutdown-timeout=' 'log-level=' 'event-loop-threads=' 'log-format=' 'env-file=' 'h/help'
         case 'rooms'
             __sigctl_parse_subcommand 0 'h/help'
             switch $unparsed_tokens[1]
@@ -134,6 +134,8 @@ complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options 
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" rate-limit' -l 'rate-limit' -d 'Messages per second each connection may send, sustained (env RATE_LIMIT; default: 50)' -rfka ''
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" rate-limit-burst' -l 'rate-limit-burst' -d 'Messages a connection may send in a burst (env RATE_LIMIT_BURST; default: 100)' -rfka ''
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" outbound-queue-limit' -l 'outbound-queue-limit' -d 'Messages queued for a client that does not read before it is disconnected (env OUTBOUND_QUEUE_LIMIT; default: 256)' -rfka ''
+complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" outbound-queue-bytes' -l 'outbound-queue-bytes' -d 'Bytes queued for a client that does not read before it is disconnected (env OUTBOUND_QUEUE_BYTES; default: 2097152)' -rfka ''
+complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" ping-interval' -l 'ping-interval' -d 'WebSocket ping period; a client that does not answer is dropped; 0 turns pings off (env PING_INTERVAL; default: 30s)' -rfka ''
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" shutdown-timeout' -l 'shutdown-timeout' -d 'How long a graceful shutdown waits for clients before closing them (env SHUTDOWN_TIMEOUT; default: 5s)' -rfka ''
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" log-level' -l 'log-level' -d 'trace, debug, info, notice, warning, error or critical (env LOG_LEVEL; default: info)' -rfka ''
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" event-loop-threads' -l 'event-loop-threads' -d 'Threads for sockets and tasks; 1 avoids cross-thread hand-offs when nodes share a machine (env EVENT_LOOP_THREADS; default: number of CPU cores)' -rfka ''

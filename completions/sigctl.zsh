@@ -89,6 +89,8 @@ _sigctl_serve() {
         '--rate-limit[Messages per second each connection may send, sustained (env RATE_LIMIT; default\: 50)]:per-second:'
         '--rate-limit-burst[Messages a connection may send in a burst (env RATE_LIMIT_BURST; default\: 100)]:n:'
         '--outbound-queue-limit[Messages queued for a client that does not read before it is disconnected (env OUTBOUND_QUEUE_LIMIT; default\: 256)]:n:'
+        '--outbound-queue-bytes[Bytes queued for a client that does not read before it is disconnected (env OUTBOUND_QUEUE_BYTES; default\: 2097152)]:bytes:'
+        '--ping-interval[WebSocket ping period; a client that does not answer is dropped; 0 turns pings off (env PING_INTERVAL; default\: 30s)]:duration:'
         '--shutdown-timeout[How long a graceful shutdown waits for clients before closing them (env SHUTDOWN_TIMEOUT; default\: 5s)]:duration:'
         '--log-level[trace, debug, info, notice, warning, error or critical (env LOG_LEVEL; default\: info)]:level:'
         '--event-loop-threads[Threads for sockets and tasks; 1 avoids cross-thread hand-offs when nodes share a machine (env EVENT_LOOP_THREADS; default\: number of CPU cores)]:count:'

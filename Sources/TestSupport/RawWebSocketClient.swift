@@ -15,6 +15,7 @@ public final class RawWebSocketClient: Sendable {
         var cursor = 0
         var closeCode: UInt16?
         var ended = false
+        var pings = 0
         var stop = false
     }
 
@@ -103,6 +104,9 @@ public final class RawWebSocketClient: Sendable {
                     state.withLock { $0.closeCode = code }
                     try? Self.sendAll(fd: fd, Self.maskedFrame(opcode: 0x8, payload: Array(payload.prefix(2))))
                     shutdown(fd, Int32(SHUT_WR))
+                case 0x9:
+                    // Counted, never answered: this client stands for one whose pongs never arrive.
+                    state.withLock { $0.pings += 1 }
                 default:
                     break
                 }
@@ -192,6 +196,9 @@ public final class RawWebSocketClient: Sendable {
         }
         return state.withLock { $0.closeCode }
     }
+
+    /// Pings the server has sent (this client never answers them).
+    public var pingsSeen: Int { state.withLock { $0.pings } }
 
     /// Stops reading and closes the socket.
     public func close() {

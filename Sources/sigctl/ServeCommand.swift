@@ -59,6 +59,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong(Setting.outboundQueueLimit.flag), help: help(.outboundQueueLimit, "n"))
     var outboundQueueLimit: String?
 
+    @Option(name: .customLong(Setting.outboundQueueBytes.flag), help: help(.outboundQueueBytes, "bytes"))
+    var outboundQueueBytes: String?
+
+    @Option(name: .customLong(Setting.pingInterval.flag), help: help(.pingInterval, "duration"))
+    var pingInterval: String?
+
     @Option(name: .customLong(Setting.shutdownTimeout.flag), help: help(.shutdownTimeout, "duration"))
     var shutdownTimeout: String?
 
@@ -91,6 +97,8 @@ struct ServeCommand: AsyncParsableCommand {
         flags[.rateLimit] = rateLimit
         flags[.rateLimitBurst] = rateLimitBurst
         flags[.outboundQueueLimit] = outboundQueueLimit
+        flags[.outboundQueueBytes] = outboundQueueBytes
+        flags[.pingInterval] = pingInterval
         flags[.shutdownTimeout] = shutdownTimeout
         flags[.logLevel] = logLevel
         flags[.logFormat] = logFormat

@@ -46,7 +46,8 @@ struct ConfigurationTests {
             "REDIS_URL": "redis://:pw@redis.local:6380/2", "SIGNAL_ROUTING": "Broadcast",
             "HEARTBEAT_INTERVAL": "500ms", "HEARTBEAT_TTL": "2", "JWT_SECRET": "s3cret", "MAX_CONNECTIONS": "10",
             "RATE_LIMIT": "12.5", "RATE_LIMIT_BURST": "20", "OUTBOUND_QUEUE_LIMIT": "64", "SHUTDOWN_TIMEOUT": "1s",
-            "LOG_LEVEL": "DEBUG", "LOG_FORMAT": "json",
+            "LOG_LEVEL": "DEBUG", "LOG_FORMAT": "json", "OUTBOUND_QUEUE_BYTES": "1048576", "PING_INTERVAL": "15s",
+            "EVENT_LOOP_THREADS": "1",
         ]
         let config = try NodeConfiguration.load(environment: env)
         #expect(config.port == 9100)
@@ -65,6 +66,15 @@ struct ConfigurationTests {
         #expect(config.shutdownTimeout == .seconds(1))
         #expect(config.logLevel == .debug)
         #expect(config.logFormat == .json)
+        #expect(config.outboundQueueBytes == 1_048_576)
+        #expect(config.pingInterval == .seconds(15))
+        #expect(config.eventLoopThreads == 1)
+    }
+
+    @Test func pingsAreOnByDefaultAndZeroTurnsThemOff() throws {
+        #expect(try NodeConfiguration.load(environment: [:]).pingInterval == .seconds(30))
+        #expect(try NodeConfiguration.load(environment: ["PING_INTERVAL": "0"]).pingInterval == nil)
+        #expect(try NodeConfiguration.load(environment: [:]).eventLoopThreads == nil)
     }
 
     @Test func flagsBeatEnvironmentBeatsDotEnvBeatsDefaults() throws {
@@ -97,6 +107,10 @@ struct ConfigurationTests {
         ("MAX_CONNECTIONS", "-1", "MAX_CONNECTIONS"), ("RATE_LIMIT", "0", "RATE_LIMIT"),
         ("RATE_LIMIT_BURST", "1.5", "RATE_LIMIT_BURST"), ("LOG_LEVEL", "loud", "LOG_LEVEL"),
         ("LOG_FORMAT", "xml", "LOG_FORMAT"), ("SHUTDOWN_TIMEOUT", "later", "SHUTDOWN_TIMEOUT"),
+        ("OUTBOUND_QUEUE_BYTES", "1000", "OUTBOUND_QUEUE_BYTES (--outbound-queue-bytes)"),
+        ("PING_INTERVAL", "often", "PING_INTERVAL (--ping-interval)"),
+        ("EVENT_LOOP_THREADS", "0", "EVENT_LOOP_THREADS (--event-loop-threads)"),
+        ("EVENT_LOOP_THREADS", "many", "EVENT_LOOP_THREADS"),
     ])
     func invalidValueIsOneLineNamingTheSetting(name: String, value: String, named: String) {
         // HEARTBEAT_TTL=5 is below the default 10 s interval.

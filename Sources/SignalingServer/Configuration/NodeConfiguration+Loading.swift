@@ -110,6 +110,18 @@ extension NodeConfiguration {
             }
             config.outboundQueueLimit = limit
         }
+        if let text = value(.outboundQueueBytes) {
+            guard let bytes = ValueParsers.integer(text, in: 262_144...1_073_741_824) else {
+                throw .invalid(.outboundQueueBytes, text, "expected bytes, an integer in 262144...1073741824")
+            }
+            config.outboundQueueBytes = bytes
+        }
+        if let text = value(.pingInterval) {
+            guard let interval = ValueParsers.duration(text) else {
+                throw .invalid(.pingInterval, text, "expected a duration such as 30, 30s or 0 to turn pings off")
+            }
+            config.pingInterval = interval == .zero ? nil : interval
+        }
         if let text = value(.shutdownTimeout) {
             guard let timeout = ValueParsers.duration(text) else {
                 throw .invalid(.shutdownTimeout, text, "expected a duration such as 5, 5s or 500ms")

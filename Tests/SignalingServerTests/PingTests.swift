@@ -1,0 +1,27 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("WebSocket pings", .timeLimit(.minutes(1)))
+struct PingTests {
+    /// `--ping-interval` reaches the socket layer: a client whose pongs never come is dropped after a ping or two,
+    /// while a client that answers them stays connected and keeps working. The interval leaves a loaded machine
+    /// time to deliver the answering client's pongs.
+    @Test func aClientThatNeverAnswersIsDroppedAndOneThatDoesStays() async throws {
+        let node = try await NodeProcess.start(arguments: ["--ping-interval", "2s"])
+        do {
+            let silent = try await RawWebSocketClient(port: node.port)
+            let polite = SignalClient(try await TestWebSocketClient.connect(url: node.wsURL))
+            _ = try await silent.waitUntilEnded(timeout: .seconds(15))
+            #expect(silent.pingsSeen >= 1, "the node pinged before giving up")
+            // The answering client has been connected through the same pings and still gets answers.
+            let joined = try await polite.join("ping-room", as: "alice")
+            #expect(joined.participants.isEmpty)
+            silent.close()
+        } catch {
+            await node.stop()
+            throw error
+        }
+        await node.stop()
+    }
+}
