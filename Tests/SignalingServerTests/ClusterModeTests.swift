@@ -47,6 +47,17 @@ struct ClusterModeTests {
         try await alice.ws.send(ClientMessage.iceCandidate(room: "room1", candidate: bare, target: carol.userID).encoded())
         #expect(try await carol.next() == .iceCandidate(room: "room1", from: alice.userID, candidate: bare))
 
+        // The largest message a client may send crosses nodes byte for byte, although its escapes make the cluster
+        // payload larger than the client's limit.
+        let line = "a=fingerprint:sha-256 \"\u{e9}\"\r\n"
+        var bigSDP = "v=0\r\n" + String(repeating: line, count: 2_000)
+        while ClientMessage.offer(room: "room1", sdp: bigSDP + line, target: bob.userID).encoded().utf8.count <= Limits.maxMessageBytes {
+            bigSDP += line
+        }
+        #expect(ClientMessage.offer(room: "room1", sdp: bigSDP, target: bob.userID).encoded().utf8.count > Limits.maxMessageBytes - 40)
+        try await alice.offer(to: bob.userID, sdp: bigSDP)
+        #expect(try await bob.next() == .offer(room: "room1", from: alice.userID, sdp: bigSDP))
+
         // A relay across rooms is refused and delivers nothing.
         try await dave.offer(to: alice.userID, sdp: "v=0")
         guard case .error(let e) = try await dave.next() else { Issue.record("expected an error"); return }
