@@ -115,6 +115,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "RedisClient",
+                "SignalingProtocol",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
