@@ -14,7 +14,7 @@ public struct HTTPResult: Sendable {
 ///
 /// The blocking socket calls run on a dedicated thread, never on the concurrency pool, so a test waiting for a
 /// response cannot starve the in-process server it is talking to.
-public func httpGet(host: String = "127.0.0.1", port: Int, path: String, timeout: Duration = .seconds(5)) async throws -> HTTPResult {
+public func httpGet(host: String = "127.0.0.1", port: Int, path: String, timeout: Duration = .seconds(15)) async throws -> HTTPResult {
     try await withCheckedThrowingContinuation { continuation in
         let thread = Thread {
             continuation.resume(with: Result { try blockingGet(host: host, port: port, path: path, timeout: timeout) })

@@ -170,7 +170,7 @@ public final class RawWebSocketClient: Sendable {
     }
 
     /// The next text message not yet returned, waiting up to `timeout`.
-    public func next(timeout: Duration = .seconds(5)) async throws -> String {
+    public func next(timeout: Duration = .seconds(15)) async throws -> String {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while true {
@@ -187,7 +187,7 @@ public final class RawWebSocketClient: Sendable {
     }
 
     /// Waits until the server has closed the connection; the close code it sent, if any.
-    public func waitUntilEnded(timeout: Duration = .seconds(5)) async throws -> UInt16? {
+    public func waitUntilEnded(timeout: Duration = .seconds(15)) async throws -> UInt16? {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while !state.withLock({ $0.ended }) {

@@ -173,7 +173,7 @@ public final class TestWebSocketClient: Sendable {
     public var received: [Message] { state.withLock { $0.received } }
 
     /// The next text message not yet returned by `next`, waiting up to `timeout`.
-    public func next(timeout: Duration = .seconds(5)) async throws -> String {
+    public func next(timeout: Duration = .seconds(15)) async throws -> String {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while true {
@@ -200,7 +200,7 @@ public final class TestWebSocketClient: Sendable {
 
     /// Waits until the connection has ended; returns the server's close code (nil if it sent none).
     @discardableResult
-    public func waitUntilEnded(timeout: Duration = .seconds(5)) async throws -> UInt16? {
+    public func waitUntilEnded(timeout: Duration = .seconds(15)) async throws -> UInt16? {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while !state.withLock({ $0.ended }) {

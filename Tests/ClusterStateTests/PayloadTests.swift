@@ -97,6 +97,34 @@ struct PayloadTests {
         #expect(s.signalType.rawValue == "renegotiate")
     }
 
+    @Test func integersMayBeWrittenInAnyExactForm() throws {
+        for text in ["1001", "1001.0", "1.001e3", "10010E-1"] {
+            let left = try ClusterMessage(json: #"{"UserLeft":{"room_id":"r","user_id":\#(text)}}"#)
+            #expect(left == .userLeft(.init(roomID: "r", userID: 1001, sourceServer: nil)), "\(text)")
+        }
+        #expect(try ClusterEvent(json: #"{"ServerStarted":{"node_id":"n","at":1.7e9}}"#) == .serverStarted(nodeID: "n", at: 1_700_000_000))
+    }
+
+    @Test func readingErrorsNameTheMemberAndTheProblem() {
+        func error(_ json: String) -> String {
+            do {
+                _ = try ClusterMessage(json: json)
+                return "no error"
+            } catch {
+                return error.description
+            }
+        }
+        #expect(error(#"{"UserLeft":{"room_id":"r"}}"#) == "malformed cluster payload: missing field UserLeft.user_id")
+        #expect(error(#"{"UserLeft":{"room_id":"r","user_id":1.5}}"#)
+            == "malformed cluster payload: invalid value at UserLeft.user_id: 1.5 is not an integer in 0...18446744073709551615")
+        #expect(error(#"{"UserLeft":{"room_id":"r","user_id":-1}}"#).contains("invalid value at UserLeft.user_id: -1"))
+        #expect(error(#"{"UserLeft":{"room_id":7,"user_id":1}}"#) == "malformed cluster payload: wrong type at UserLeft.room_id")
+        #expect(error(#"{"UserLeft":{"room_id":null,"user_id":1}}"#) == "malformed cluster payload: null at UserLeft.room_id")
+        #expect(error(#"{"UserLeft":null}"#) == "malformed cluster payload: null at UserLeft")
+        #expect(error(#"{"UserLeft":{"room_id":"r""#).hasPrefix("malformed cluster payload: not JSON: "))
+        #expect(error("[1]") == "malformed cluster payload: not a JSON object")
+    }
+
     @Test func clusterMessageReadingRejects() {
         #expect(throws: ClusterPayloadError.unknownType("Typing")) { try ClusterMessage(json: #"{"Typing":{"room_id":"r"}}"#) }
         #expect(throws: ClusterPayloadError.self) { try ClusterMessage(json: "[1]") }

@@ -108,7 +108,8 @@ struct ConfigurationTests {
         ("RATE_LIMIT_BURST", "1.5", "RATE_LIMIT_BURST"), ("LOG_LEVEL", "loud", "LOG_LEVEL"),
         ("LOG_FORMAT", "xml", "LOG_FORMAT"), ("SHUTDOWN_TIMEOUT", "later", "SHUTDOWN_TIMEOUT"),
         ("OUTBOUND_QUEUE_BYTES", "1000", "OUTBOUND_QUEUE_BYTES (--outbound-queue-bytes)"),
-        ("PING_INTERVAL", "often", "PING_INTERVAL (--ping-interval)"),
+        ("PING_INTERVAL", "often", "PING_INTERVAL (--ping-interval)"), ("PING_INTERVAL", "10ms", "PING_INTERVAL"),
+        ("PING_INTERVAL", "0.0000000001", "PING_INTERVAL"),
         ("EVENT_LOOP_THREADS", "0", "EVENT_LOOP_THREADS (--event-loop-threads)"),
         ("EVENT_LOOP_THREADS", "many", "EVENT_LOOP_THREADS"),
     ])

@@ -96,6 +96,22 @@ struct ServeBinaryConfigurationTests {
         await fromFlag.stop()
     }
 
+    @Test func eventLoopThreadsSetsTheNumberOfThreadsThatServe() async throws {
+        func loopThreads(_ node: NodeProcess) throws -> Int {
+            let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(node.pid)/task")
+            return tasks.filter { task in
+                ((try? String(contentsOfFile: "/proc/\(node.pid)/task/\(task)/comm", encoding: .utf8)) ?? "").hasPrefix("NIO-SGLTN")
+            }.count
+        }
+        for threads in [1, 3] {
+            let node = try await NodeProcess.start(arguments: ["--event-loop-threads", "\(threads)"])
+            let client = SignalClient(try await TestWebSocketClient.connect(url: node.wsURL))
+            #expect(try await client.join("threads", as: "alice").participants.isEmpty, "the node serves")
+            #expect(try loopThreads(node) == threads)
+            await node.stop()
+        }
+    }
+
     @Test func anInvalidValueStopsTheNodeWithOneLineNamingTheSetting() async throws {
         let binary = try NodeProcess.locateBinary()
         let directory = NodeProcess.makeTemporaryDirectory()

@@ -117,8 +117,12 @@ extension NodeConfiguration {
             config.outboundQueueBytes = bytes
         }
         if let text = value(.pingInterval) {
-            guard let interval = ValueParsers.duration(text) else {
-                throw .invalid(.pingInterval, text, "expected a duration such as 30, 30s or 0 to turn pings off")
+            // Only a written zero turns pings off; a period below 100 ms, or one so small that it rounds to zero,
+            // is refused: it would drop clients for ordinary network jitter.
+            let writtenZero = !text.contains { $0 >= "1" && $0 <= "9" }
+            guard let interval = ValueParsers.duration(text),
+                  writtenZero ? interval == .zero : interval >= .milliseconds(100) else {
+                throw .invalid(.pingInterval, text, "expected a duration of at least 100ms such as 30 or 30s, or 0 to turn pings off")
             }
             config.pingInterval = interval == .zero ? nil : interval
         }

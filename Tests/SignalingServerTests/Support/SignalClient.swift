@@ -20,7 +20,7 @@ struct SignalClient: Sendable {
     }
 
     /// The next message from the node, decoded (a decoding failure fails the test: the node broke the contract).
-    func next(timeout: Duration = .seconds(5)) async throws -> ServerMessage {
+    func next(timeout: Duration = .seconds(15)) async throws -> ServerMessage {
         let text = try await socket.next(timeout: timeout)
         do {
             return try ServerMessage.decode(text)
@@ -30,7 +30,7 @@ struct SignalClient: Sendable {
     }
 
     /// The next message's raw text.
-    func nextText(timeout: Duration = .seconds(5)) async throws -> String {
+    func nextText(timeout: Duration = .seconds(15)) async throws -> String {
         try await socket.next(timeout: timeout)
     }
 
