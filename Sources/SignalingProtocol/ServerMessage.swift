@@ -17,18 +17,7 @@ public enum ServerMessage: Sendable, Hashable {
 
 extension ServerMessage {
     /// The wire `type` tag, e.g. for metrics labels and logs.
-    public var typeName: String {
-        switch self {
-        case .roomJoined: "RoomJoined"
-        case .userJoined: "UserJoined"
-        case .userLeft: "UserLeft"
-        case .roomLeft: "RoomLeft"
-        case .offer: "Offer"
-        case .answer: "Answer"
-        case .iceCandidate: "IceCandidate"
-        case .error: "Error"
-        }
-    }
+    public var typeName: String { ServerMessageKind(self).typeName }
 
     /// The room the message is about; nil for `Error`.
     public var room: String? {

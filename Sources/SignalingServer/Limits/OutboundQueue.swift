@@ -1,4 +1,5 @@
 import NIOCore
+import SignalingProtocol
 import Synchronization
 
 /// One frame waiting to go to a client.

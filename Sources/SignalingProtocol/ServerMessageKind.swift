@@ -1,7 +1,5 @@
-import SignalingProtocol
-
 /// The `type` of an outgoing message as a small value, so a queued frame can carry it to the writer for the
-/// messages-out metric without keeping the `ServerMessage` alive.
+/// messages-out metric without keeping the `ServerMessage` alive. The one place that names each type on the wire.
 public enum ServerMessageKind: UInt8, Sendable, CaseIterable {
     case roomJoined, userJoined, userLeft, roomLeft, offer, answer, iceCandidate, error
 
