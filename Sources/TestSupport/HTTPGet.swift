@@ -42,6 +42,7 @@ private func blockingGet(host: String, port: Int, path: String, timeout: Duratio
     var sent = 0
     while sent < request.count {
         let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if n < 0, errno == EINTR { continue }
         guard n > 0 else { throw TestSupportError("send failed: \(String(cString: strerror(errno)))") }
         sent += n
     }
@@ -50,6 +51,8 @@ private func blockingGet(host: String, port: Int, path: String, timeout: Duratio
     while true {
         let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         if n == 0 { break }
+        // A process stopped and continued (a paused machine) sees its timed socket calls interrupted: not a failure.
+        if n < 0, errno == EINTR { continue }
         guard n > 0 else { throw TestSupportError("recv failed: \(String(cString: strerror(errno)))") }
         response += buffer[..<n]
     }

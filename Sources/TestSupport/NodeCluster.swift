@@ -1,4 +1,5 @@
 import Foundation
+import RedisClient
 
 /// A real Redis and real `sigctl serve --cluster-mode` child processes, one per element of the arguments given to
 /// `start`, each with its own settings (heartbeat, routing…).
@@ -33,10 +34,19 @@ public final class NodeCluster: Sendable {
         return cluster
     }
 
-    /// Node `i`'s `/health`, decoded.
-    public func health(_ i: Int) async throws -> [String: Any] {
-        let result = try await httpGet(port: nodes[i].port, path: "/health", timeout: .seconds(2))
+    /// Node `i`'s `/health`, decoded. The request's timeout is a bound for a node that never answers, not a pace: a
+    /// node that a busy machine stalls for a few seconds must not fail the request.
+    public func health(_ i: Int, timeout: Duration = .seconds(15)) async throws -> [String: Any] {
+        let result = try await httpGet(port: nodes[i].port, path: "/health", timeout: timeout)
         return (try JSONSerialization.jsonObject(with: Data(result.body.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    /// Node `i`, which must be dead already (killed, and reaped), loses its heartbeat now, as if its TTL had run out.
+    ///
+    /// Tests give every node a heartbeat TTL far longer than a busy machine can stall, so that no live node is ever
+    /// seen dead; a test that kills one uses this rather than waiting out that TTL.
+    public func expireHeartbeat(_ i: Int) async throws {
+        try await redis.withConnection { _ = try await $0.send("PEXPIRE", "servers:\(ids[i]):heartbeat", 1) }
     }
 
     /// Polls node `i`'s `/health` until its `mode` is `mode`.

@@ -45,9 +45,10 @@ public final class Peer: @unchecked Sendable {
         try await ws.send(ClientMessage.offer(room: room, sdp: sdp, target: target).encoded())
     }
 
-    /// The next message, folded into `view`.
+    /// The next message, folded into `view`. The default timeouts here are bounds for a failing test, not a pace:
+    /// long enough that a machine stalled for several seconds does not fail a passing one.
     @discardableResult
-    public func next(timeout: Duration = .seconds(10)) async throws -> ServerMessage {
+    public func next(timeout: Duration = .seconds(20)) async throws -> ServerMessage {
         let text = try await ws.next(timeout: timeout)
         let message = try ServerMessage.decode(text)
         log.append(message)
@@ -64,7 +65,7 @@ public final class Peer: @unchecked Sendable {
 
     /// Reads until a message matches; fails after `timeout`.
     @discardableResult
-    public func expect(_ what: String, timeout: Duration = .seconds(10), _ match: (ServerMessage) -> Bool) async throws -> ServerMessage {
+    public func expect(_ what: String, timeout: Duration = .seconds(20), _ match: (ServerMessage) -> Bool) async throws -> ServerMessage {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while clock.now < deadline {
@@ -76,7 +77,7 @@ public final class Peer: @unchecked Sendable {
     }
 
     /// Reads messages until `condition` holds (it may hold already).
-    public func readUntil(_ what: String, timeout: Duration = .seconds(10), _ condition: () -> Bool) async throws {
+    public func readUntil(_ what: String, timeout: Duration = .seconds(20), _ condition: () -> Bool) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while !condition() {

@@ -23,8 +23,9 @@ public final class RawWebSocketClient: Sendable {
     private let state = Mutex(State())
     public let description: String
 
-    /// Connects, completes the handshake, and starts reading on a dedicated thread.
-    public init(host: String = "127.0.0.1", port: Int, path: String = "/ws", timeout: Duration = .seconds(10)) async throws {
+    /// Connects, completes the handshake, and starts reading on a dedicated thread. `timeout` bounds the handshake of a
+    /// server that never answers; it is long enough that a stalled machine does not fail one that does.
+    public init(host: String = "127.0.0.1", port: Int, path: String = "/ws", timeout: Duration = .seconds(20)) async throws {
         description = "ws://\(host):\(port)\(path)"
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestSupportError("socket() failed") }
@@ -78,6 +79,7 @@ public final class RawWebSocketClient: Sendable {
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0, errno == EINTR { continue }
             guard n > 0 else { throw TestSupportError("send failed") }
             sent += n
         }
@@ -112,9 +114,10 @@ public final class RawWebSocketClient: Sendable {
                 }
             }
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            // EINTR: a process stopped and continued (a paused machine) sees its timed socket calls interrupted.
             if n > 0 {
                 buffer += chunk[..<n]
-            } else if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) {
+            } else if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
                 break
             }
         }

@@ -19,8 +19,16 @@ public final class RedisServer: @unchecked Sendable {
         password.map { "redis://:\($0)@127.0.0.1:\(port)" } ?? "redis://127.0.0.1:\(port)"
     }
 
+    /// How tests reach this server. Its connect and command timeouts are far longer than the defaults (5 s, 10 s), so
+    /// that a machine that stalls for several seconds with a command in flight does not time it out (and close the
+    /// connection); a test of those timeouts sets its own.
     public var configuration: RedisConfiguration {
-        get throws { try RedisConfiguration(url: url) }
+        get throws {
+            var configuration = try RedisConfiguration(url: url)
+            configuration.connectTimeout = .seconds(30)
+            configuration.commandTimeout = .seconds(60)
+            return configuration
+        }
     }
 
     public var pid: pid_t? { lock.withLock { process?.pid } }

@@ -66,6 +66,8 @@ struct HeartbeatServiceTests {
     @Test func keepsBeatingThroughARedisOutage() async throws {
         let server = try await RedisServer.start()
         defer { server.stop() }
+        // The connection outlives the outage however long a busy machine makes it (the test server's command timeout
+        // is 60 s), so every failed beat fails by its own 100 ms deadline.
         let client = RedisClient(configuration: try server.configuration,
                                  policy: ReconnectPolicy(initialDelay: .milliseconds(20), maximumDelay: .milliseconds(200), commandWait: .milliseconds(100)),
                                  logger: quietLogger)

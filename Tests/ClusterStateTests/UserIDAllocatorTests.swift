@@ -47,7 +47,9 @@ struct UserIDAllocatorTests {
     @Test func leasedIdsOutliveRedis() async throws {
         let server = try await RedisServer.start()
         defer { server.stop() }
-        let client = RedisClient(configuration: try server.configuration, logger: quietLogger)
+        // The first refill may have to wait for the connection: longer than a stall of a busy machine, not the 2 s default.
+        let client = RedisClient(configuration: try server.configuration, policy: ReconnectPolicy(commandWait: .seconds(60)),
+                                 logger: quietLogger)
         let ids = UserIDAllocator(redis: client, blockSize: 5)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await client.run() }

@@ -142,14 +142,21 @@ struct RedisConnectionTests {
         defer { silent.close() }
         var config = try RedisConfiguration(url: "redis://127.0.0.1:\(silent.port)")
         config.connectTimeout = .milliseconds(500)
+        // Every attempt waits at least the connect timeout, however fast the machine. The upper bound applies to the
+        // fastest of three attempts: a stall of the machine lengthens the attempt it falls into, not all of them,
+        // while a client that ignored the setting (and waited, say, the default 5 s) would be slow every time.
         let clock = ContinuousClock()
-        let started = clock.now
-        await #expect(throws: RedisError.connectTimeout(address: "127.0.0.1:\(silent.port)", seconds: 0.5)) {
-            _ = try await RedisConnection.connect(config)
+        var fastest = Duration.seconds(3600)
+        for _ in 0..<3 {
+            let started = clock.now
+            await #expect(throws: RedisError.connectTimeout(address: "127.0.0.1:\(silent.port)", seconds: 0.5)) {
+                _ = try await RedisConnection.connect(config)
+            }
+            let elapsed = clock.now - started
+            #expect(elapsed >= .milliseconds(450))
+            fastest = min(fastest, elapsed)
         }
-        let elapsed = clock.now - started
-        #expect(elapsed >= .milliseconds(450))
-        #expect(elapsed < .seconds(3))
+        #expect(fastest < .seconds(3), "the fastest of three attempts took \(fastest)")
     }
 
     @Test func hungServerTimesOutInFlightCommands() async throws {

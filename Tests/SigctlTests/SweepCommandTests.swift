@@ -8,7 +8,7 @@ extension SigctlEndToEnd {
     @Suite("sweep against a node killed with SIGKILL", .timeLimit(.minutes(2)))
     struct SweepCommand {
         /// Node 0 survives with a heartbeat interval so long that it never sweeps during the test; node 1 is killed
-        /// with SIGKILL and its one-second heartbeat expires, so that only `sigctl sweep` sweeps it.
+        /// with SIGKILL and its heartbeat then expired, so that only `sigctl sweep` sweeps it.
         struct Wreck {
             let cluster: NodeCluster
             let room: String
@@ -31,6 +31,7 @@ extension SigctlEndToEnd {
 
             cluster.nodes[1].signal(SIGKILL)
             #expect(await cluster.nodes[1].exit(timeout: .seconds(10)) != nil)
+            try await cluster.expireHeartbeat(1)
             try await eventually("the killed node's heartbeat expires") {
                 try await !cluster.redis.exists("servers:\(cluster.ids[1]):heartbeat")
             }

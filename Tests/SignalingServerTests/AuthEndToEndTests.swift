@@ -42,8 +42,9 @@ struct AuthEndToEndTests {
                 try await client.send(.join(room: "room1", username: "x", token: token))
                 try await client.expectError(.unauthorized)
             }
-            // Expired 10 s ago is within the leeway.
-            let recent = TestTokens.make(#"{"sub":"7","exp":\#(now - 10)}"#)
+            // Expired 5 s ago is within the 30 s leeway. Dated from now, not from the start of the test, so that the
+            // time the checks above took cannot push it out of the leeway.
+            let recent = TestTokens.make(#"{"sub":"7","exp":\#(Int(Date().timeIntervalSince1970) - 5)}"#)
             #expect(try await client.join("room1", as: "x", token: recent).userID == 7)
             await client.close()
         }

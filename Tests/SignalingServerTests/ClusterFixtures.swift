@@ -4,10 +4,12 @@ import SignalingProtocol
 import TestSupport
 import Testing
 
-/// The clusters of these tests: every node with a fast heartbeat, so that dead-node tests take seconds, not a minute.
+/// The clusters of these tests: every node beats (and sweeps dead nodes) often, so that dead-node tests take seconds,
+/// not a minute.
 extension NodeCluster {
-    /// Heartbeats every 300 ms with a 1.5 s TTL.
-    static let fastHeartbeat = ["--heartbeat-interval", "300ms", "--heartbeat-ttl", "1500ms"]
+    /// Heartbeats (and sweeps) every 300 ms, with a 30 s TTL: no stall of a busy machine lets a live node's heartbeat
+    /// lapse, so no live node is ever swept. A test that kills a node expires its heartbeat itself (`expireHeartbeat`).
+    static let fastHeartbeat = ["--heartbeat-interval", "300ms", "--heartbeat-ttl", "30s"]
 
     /// `count` nodes with a fast heartbeat; node `i` with `--signal-routing routing[i]` when given.
     static func start(nodes count: Int, routing: [String]? = nil) async throws -> NodeCluster {

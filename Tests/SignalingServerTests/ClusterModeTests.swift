@@ -79,7 +79,7 @@ struct ClusterModeTests {
         for peer in [alice, bob, dave] { try await peer.expectNothingPending() }
         #expect(alice.view == [bob.userID: "bob"])
         #expect(bob.view == [alice.userID: "alice"])
-        try await eventually("carol unregistered", timeout: .seconds(5)) {
+        try await eventually("carol unregistered") {
             try await cluster.participants("room1") == [alice.userID: cluster.ids[0], bob.userID: cluster.ids[1]]
         }
     }
@@ -115,8 +115,8 @@ struct ClusterModeTests {
         try await a2.expect("UserJoined b1") { $0 == .userJoined(room: "r", user: Participant(userID: b1.userID, username: "b1")) }
 
         cluster.redis.kill()
-        try await cluster.waitForMode(0, "local", timeout: .seconds(5))
-        try await cluster.waitForMode(1, "local", timeout: .seconds(5))
+        try await cluster.waitForMode(0, "local")
+        try await cluster.waitForMode(1, "local")
         #expect(try await cluster.health(0)["redis_connected"] as? Bool == false)
 
         // Same-node relay keeps working; cross-node relay is a clear error, not silence.
@@ -130,16 +130,18 @@ struct ClusterModeTests {
         #expect(try await b2.join("r") == [Participant(userID: b1.userID, username: "b1")])
         try await b1.expect("UserJoined b2") { $0 == .userJoined(room: "r", user: Participant(userID: b2.userID, username: "b2")) }
 
-        // Redis comes back empty: within 5 s every node re-registers, and cross-node relay works again.
+        // Redis comes back empty: every node re-registers, and cross-node relay works again. That takes a second or
+        // two (the nodes retry Redis at least once a second); the bound leaves room for a machine that stalls for
+        // several seconds meanwhile.
         try await cluster.redis.restart()
         let clock = ContinuousClock()
         let restarted = clock.now
-        try await cluster.waitForMode(0, "cluster", timeout: .seconds(8))
-        try await cluster.waitForMode(1, "cluster", timeout: .seconds(8))
+        try await cluster.waitForMode(0, "cluster")
+        try await cluster.waitForMode(1, "cluster")
         let expected = [a1.userID: cluster.ids[0], a2.userID: cluster.ids[0], b1.userID: cluster.ids[1], b2.userID: cluster.ids[1]]
-        try await eventually("every user re-registered", timeout: .seconds(8)) { try await cluster.participants("r") == expected }
+        try await eventually("every user re-registered") { try await cluster.participants("r") == expected }
         let recovery = clock.now - restarted
-        #expect(recovery < .seconds(8), "recovery took \(recovery)")
+        #expect(recovery < .seconds(20), "recovery took \(recovery)")
 
         // The clients on node 0 learn about b2, whom they missed.
         try await a1.expect("UserJoined b2") { $0 == .userJoined(room: "r", user: Participant(userID: b2.userID, username: "b2")) }
@@ -151,7 +153,7 @@ struct ClusterModeTests {
         for peer in [a1, a2, b1, b2] {
             var want = Set(expected.keys)
             want.remove(peer.userID)
-            try await peer.readUntil("its view matches the participants hash", timeout: .seconds(8)) { Set(peer.view.keys) == want }
+            try await peer.readUntil("its view matches the participants hash") { Set(peer.view.keys) == want }
             try await peer.expectNothingPending()
             #expect(Set(peer.view.keys) == want, "\(peer.name) sees \(peer.view)")
         }
@@ -174,13 +176,17 @@ struct ClusterModeTests {
         try await a.expect("UserJoined c") { $0 == .userJoined(room: "k", user: Participant(userID: c.userID, username: "c")) }
         try await b.expect("UserJoined c") { $0 == .userJoined(room: "k", user: Participant(userID: c.userID, username: "c")) }
 
+        // Dead: gone, and its heartbeat expired (by hand: a TTL short enough to wait out would let a live node that a
+        // busy machine stalls look dead too).
         cluster.nodes[2].signal(SIGKILL)
-        try await a.expect("UserLeft c", timeout: .seconds(15)) { $0 == .userLeft(room: "k", userID: c.userID) }
-        try await b.expect("UserLeft c", timeout: .seconds(15)) { $0 == .userLeft(room: "k", userID: c.userID) }
+        #expect(await cluster.nodes[2].exit(timeout: .seconds(20)) != nil)
+        try await cluster.expireHeartbeat(2)
+        try await a.expect("UserLeft c") { $0 == .userLeft(room: "k", userID: c.userID) }
+        try await b.expect("UserLeft c") { $0 == .userLeft(room: "k", userID: c.userID) }
         #expect(try await cluster.participants("k") == [a.userID: cluster.ids[0], b.userID: cluster.ids[1]])
         #expect(try await !cluster.redis.exists("servers:\(cluster.ids[2]):connections"))
         // Two live nodes sweep the dead one: exactly one ServerSwept and one UserLeft go out, whoever wins.
-        try await eventually("ServerSwept", timeout: .seconds(10)) { events.payloads.contains { $0.contains("ServerSwept") } }
+        try await eventually("ServerSwept") { events.payloads.contains { $0.contains("ServerSwept") } }
         #expect(events.payloads.filter { $0.contains("ServerSwept") }.count == 1)
         #expect(events.payloads.filter { $0.hasPrefix("{\"UserLeft\"") && $0.contains("\"user_id\":\(c.userID),") }.count == 1)
         try await a.expectNothingPending()
@@ -200,12 +206,12 @@ struct ClusterModeTests {
         try await a.expect("UserJoined b") { $0 == .userJoined(room: "t", user: Participant(userID: b.userID, username: "b")) }
 
         cluster.nodes[1].signal(SIGTERM)
-        #expect(await cluster.nodes[1].exit(timeout: .seconds(15)) == 0)
+        #expect(await cluster.nodes[1].exit(timeout: .seconds(30)) == 0)
         try await a.expect("UserLeft b") { $0 == .userLeft(room: "t", userID: b.userID) }
         #expect(try await !cluster.redis.exists("servers:\(cluster.ids[1]):connections"))
         #expect(try await !cluster.redis.exists("servers:\(cluster.ids[1]):heartbeat"))
         #expect(try await cluster.participants("t") == [a.userID: cluster.ids[0]])
-        try await eventually("ServerStopping", timeout: .seconds(5)) { events.payloads.contains { $0.contains("ServerStopping") && $0.contains(cluster.ids[1]) } }
+        try await eventually("ServerStopping") { events.payloads.contains { $0.contains("ServerStopping") && $0.contains(cluster.ids[1]) } }
         #expect(!events.payloads.contains { $0.contains("ServerSwept") })
         await events.stop()
     }

@@ -50,7 +50,7 @@ struct HTTPEndpointTests {
             ]
             // Messages out are counted once written, which may be a moment after the client has them.
             var text = ""
-            try? await eventually("every metric counted", timeout: .seconds(5)) {
+            try? await eventually("every metric counted") {
                 text = try await node.metrics()
                 return expected.allSatisfy { text.contains($0) }
             }

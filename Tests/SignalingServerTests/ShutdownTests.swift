@@ -11,7 +11,9 @@ import TestSupport
 struct ShutdownTests {
     @Test func inProcessShutdownSendsUserLeftAndCloses1001() async throws {
         var clients: [SignalClient] = []
-        try await withNode { node in
+        // Both clients answer the close at once, so the shutdown never waits out its timeout; a long one keeps a stalled
+        // machine from cutting them off (no close frame) before the close frames are written.
+        try await withNode({ $0.shutdownTimeout = .seconds(60) }) { node in
             let alice = try await node.client()
             let bob = try await node.client()
             _ = try await alice.join("r", as: "alice")
@@ -32,7 +34,10 @@ struct ShutdownTests {
     }
 
     @Test func sigtermOnTheBinaryClosesClientsWith1001AndExitsZero() async throws {
-        let node = try await NodeProcess.start()
+        // Clients that answer the close let the node exit long before its shutdown timeout: a long timeout, so that
+        // the bound below tells "exits once its clients are gone" from "waits the timeout out", with room for a
+        // machine that stalls for several seconds.
+        let node = try await NodeProcess.start(arguments: ["--shutdown-timeout", "60s"])
         let alice = SignalClient(try await TestWebSocketClient.connect(url: node.wsURL))
         let bob = SignalClient(try await TestWebSocketClient.connect(url: node.wsURL))
         let aliceID = try await alice.join("room1", as: "alice").userID
@@ -46,9 +51,9 @@ struct ShutdownTests {
         node.signal(SIGTERM)
         #expect(try await alice.closeCode() == CloseCode.goingAway)
         #expect(try await bob.closeCode() == CloseCode.goingAway)
-        let status = await node.exit(timeout: .seconds(10))
+        let status = await node.exit(timeout: .seconds(30))
         #expect(status == 0, "log: \(node.log.suffix(1000))")
-        #expect(clock.now - start < .seconds(10))
+        #expect(clock.now - start < .seconds(20))
         let texts = (alice.socket.unread + bob.socket.unread).compactMap { message -> String? in
             if case .text(let text) = message { return text }
             return nil
@@ -63,9 +68,11 @@ struct ShutdownTests {
         let clock = ContinuousClock()
         let start = clock.now
         node.signal(SIGTERM)
-        let status = await node.exit(timeout: .seconds(15))
+        // About 1 s (the shutdown timeout) on a quiet machine; the bound leaves room for a stall of several seconds
+        // and still fails a node that waits for the sleeper (it never closes).
+        let status = await node.exit(timeout: .seconds(30))
         #expect(status == 0, "log: \(node.log.suffix(1000))")
-        #expect(clock.now - start < .seconds(8))
+        #expect(clock.now - start < .seconds(20))
         await sleeper.close(timeout: .seconds(1))
     }
 }

@@ -7,13 +7,15 @@ import Testing
 /// The clusters of the operator tests: a real Redis and real `sigctl serve --cluster-mode` nodes named
 /// `ops-<run>-n<i>`, each with its own heartbeat settings.
 enum OpsCluster {
-    /// Heartbeat every 300 ms, TTL 1.5 s: a live node that also sweeps often.
-    static let fast = ["--heartbeat-interval", "300ms", "--heartbeat-ttl", "1500ms"]
-    /// A survivor that does not sweep during a test (its first sweep comes after at least 96 s), so that only
-    /// `sigctl sweep` sweeps.
-    static let slow = ["--heartbeat-interval", "120s", "--heartbeat-ttl", "360s"]
-    /// A node meant to be killed: its heartbeat is gone one second after its death.
-    static let victim = ["--heartbeat-interval", "300ms", "--heartbeat-ttl", "1s"]
+    /// Heartbeat every 300 ms, TTL 30 s: a live node that also sweeps often, and whose heartbeat no stall of a busy
+    /// machine lets lapse (so that no live node is ever seen dead, or swept).
+    static let fast = ["--heartbeat-interval", "300ms", "--heartbeat-ttl", "30s"]
+    /// A survivor that does not sweep during a test (its first sweep comes after at least 160 s, longer than any
+    /// test may run), so that only `sigctl sweep` sweeps.
+    static let slow = ["--heartbeat-interval", "200s", "--heartbeat-ttl", "600s"]
+    /// A node meant to be killed. Its heartbeat lives as long as a live node's, so that a stall cannot make it look
+    /// dead before its death; the test expires it once the process is gone (`expireHeartbeat`).
+    static let victim = ["--heartbeat-interval", "300ms", "--heartbeat-ttl", "30s"]
 
     /// One node per element of `heartbeats`, all in cluster mode, started in order.
     static func start(_ heartbeats: [[String]]) async throws -> NodeCluster {

@@ -154,7 +154,8 @@ struct TerminalDialog {
     for step in spec["steps"]:
         op = step["op"]
         if op == "type":
-            deadline = time.time() + 10
+            # A bound for a line editor that never starts, not a pace: a stalled machine may take seconds to get there.
+            deadline = time.time() + 30
             while termios.tcgetattr(master)[3] & termios.ICANON and time.time() < deadline and not ended:
                 pump(0.001)
             if termios.tcgetattr(master)[3] & termios.ICANON:

@@ -61,8 +61,9 @@ struct SignalClient: Sendable {
         await socket.close()
     }
 
-    /// Waits for the server to close the connection; its close code.
-    func closeCode(timeout: Duration = .seconds(10)) async throws -> UInt16? {
+    /// Waits for the server to close the connection; its close code. The default is a bound for a failing test, long
+    /// enough that a stalled machine does not fail a passing one.
+    func closeCode(timeout: Duration = .seconds(20)) async throws -> UInt16? {
         try await socket.waitUntilEnded(timeout: timeout)
     }
 }
