@@ -24,7 +24,8 @@ let package = Package(
         // C shims: each system library is imported by exactly one Swift target.
         .systemLibrary(
             name: "CHiredis",
-            pkgConfig: "hiredis",
+            // No pkgConfig: hiredis's .pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses with a warning on every
+            // build; the shim includes <hiredis/…> by full path and the module map links the library itself.
             providers: [.apt(["libhiredis-dev"])]
         ),
         .systemLibrary(

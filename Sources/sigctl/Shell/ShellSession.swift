@@ -16,11 +16,12 @@ final class ShellSession: @unchecked Sendable {
         self.catalog = CommandCatalog.load()
     }
 
-    /// Re-reads room and node ids, bounded in time so that a slow or absent Redis never delays the prompt.
+    /// Re-reads room and node ids, bounded in time so that a slow or absent Redis delays the prompt by at most a
+    /// second or two (a refused connection fails at once), while a busy Redis host still gets to answer.
     func refreshIds() async {
         guard var config = try? RedisConfiguration(url: redisURL) else { return }
-        config.connectTimeout = .milliseconds(300)
-        config.commandTimeout = .milliseconds(500)
+        config.connectTimeout = .seconds(1)
+        config.commandTimeout = .seconds(2)
         guard let connection = try? await RedisConnection.connect(config) else { return }
         defer { connection.close() }
         let roomIds = await Self.ids(connection, ClusterKeys.participantsPattern(), ClusterKeys.room(fromParticipantsKey:))
