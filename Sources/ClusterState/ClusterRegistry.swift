@@ -4,7 +4,7 @@ import RedisClient
 /// The cluster's shared state in Redis, as the node and the operator commands both see and change it.
 ///
 /// Every operation here is one round trip (one Lua script or one pipeline), except `participants(inRoom:)`, which
-/// needs the participants hash before it knows which records to read (two). Changes that touch several keys are Lua
+/// needs the participants hash before it knows which records to read (two; `join` does both in one script). Changes that touch several keys are Lua
 /// scripts: atomic, never read-then-write across round trips. Works on any `RedisCommandExecutor`: a single
 /// `RedisConnection` or the reconnecting `RedisClient`.
 public struct ClusterRegistry: Sendable {
@@ -70,7 +70,7 @@ extension ClusterRegistry {
         }
     }
 
-    private func registerCall(_ record: ConnectionRecord, node: String, announce: Bool) -> ScriptCall {
+    func registerCall(_ record: ConnectionRecord, node: String, announce: Bool) -> ScriptCall {
         var arguments: [any RedisArgument] = [record.userID, node, record.jsonBytes]
         if announce {
             let message = ClusterMessage.userJoined(.init(roomID: record.roomID, userID: record.userID, username: record.username,
@@ -130,17 +130,8 @@ extension ClusterRegistry {
     func readRoom(_ room: String) async throws(RedisError) -> (participants: [RoomParticipant], strays: [String]) {
         let reply = try await redis.send("HGETALL", ClusterKeys.participants(room: room))
         guard let flat = reply.array else { throw .protocolError("unexpected HGETALL reply") }
-        var entries: [(user: UInt64, node: String)] = []
-        var strays: [String] = []
-        entries.reserveCapacity(flat.count / 2)
-        var i = 0
-        while i + 1 < flat.count {
-            let name = flat[i].string ?? ""
-            if let user = UInt64(name), let node = flat[i + 1].string { entries.append((user, node)) } else { strays.append(name) }
-            i += 2
-        }
-        if entries.isEmpty { return ([], strays.sorted()) }
-        entries.sort { $0.user < $1.user }
+        let (entries, strays) = Self.roomEntries(flat)
+        if entries.isEmpty { return ([], strays) }
         let nodes = Array(Set(entries.map(\.node))).sorted()
         var commands = entries.map { RedisCommand("HGET", ClusterKeys.connections(node: $0.node), $0.user) }
         for node in nodes {
@@ -157,7 +148,7 @@ extension ClusterRegistry {
             RoomParticipant(userID: entry.user, node: entry.node, room: room, rawRecord: replies[index].bytes,
                             nodeLiveness: liveness[entry.node] ?? .gone)
         }
-        return (participants, strays.sorted())
+        return (participants, strays)
     }
 }
 

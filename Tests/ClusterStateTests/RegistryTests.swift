@@ -166,6 +166,42 @@ struct RegistryTests {
         }
     }
 
+    /// `join` registers and reads the room in one script: the same keys and announcement as `register`, and the
+    /// same participants (records, statuses, liveness, order) as `participants(inRoom:)` reads afterwards.
+    @Test func joinRegistersAndReadsTheRoomAsParticipantsDoes() async throws {
+        try await withRedis { server, redis in
+            let registry = ClusterRegistry(redis: redis)
+            try await registry.register(record(3, room: "r:x", name: "carol"), node: "live")
+            try await registry.register(record(1, room: "r:x", name: "alice"), node: "live")
+            try await registry.register(record(20, room: "r:x", name: "bob"), node: "dead")
+            try await registry.writeHeartbeat(node: "live", ttl: .seconds(30), now: 1)
+            try await redis.send("HDEL", "servers:live:connections", "3")                       // record lost
+            try await redis.send("HSET", "rooms:r:x:participants", "not-a-user", "live")        // a stray field
+            try await listening(on: [ClusterChannels.messages], to: server) { heard in
+                let dave = record(4, room: "r:x", name: "dave")
+                let joined = try await registry.join(dave, node: "live", announce: true)
+                #expect(joined.previousNode == nil)
+                #expect(joined.participants.map(\.userID) == [1, 3, 4, 20])
+                #expect(joined.participants.map(\.username) == ["alice", nil, "dave", "bob"])
+                #expect(joined.participants.map(\.recordStatus) == [.present, .missing, .present, .present])
+                #expect(joined.participants.map(\.nodeLiveness) == [.alive, .alive, .alive, .dead])
+                #expect(joined.participants == (try await registry.participants(inRoom: "r:x")))
+                #expect(try await redis.send("HGET", "servers:live:connections", "4").string == dave.jsonText)
+                // Joining again from another node reports the previous holder.
+                #expect(try await registry.join(dave, node: "other").previousNode == "live")
+                try await heard.drain([ClusterChannels.messages])
+                #expect(heard.on(ClusterChannels.messages).map { String(decoding: $0.payload, as: UTF8.self) } == [
+                    #"{"UserJoined":{"room_id":"r:x","user_id":4,"username":"dave","target_server":null,"source_server":"live"}}"#,
+                    sentinel,
+                ])
+            }
+            // The first joiner of a room sees itself only; the script also runs after a SCRIPT FLUSH (EVAL fallback).
+            try await redis.send("SCRIPT", "FLUSH")
+            let alone = try await registry.join(record(9, room: "empty", name: "erin"), node: "live")
+            #expect(alone.participants.map(\.userID) == [9] && alone.participants.first?.recordStatus == .present)
+        }
+    }
+
     @Test func registerAllPipelinesAndSurvivesAScriptFlush() async throws {
         try await withRedis { _, redis in
             let registry = ClusterRegistry(redis: redis)

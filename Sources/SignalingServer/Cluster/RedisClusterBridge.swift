@@ -109,8 +109,7 @@ public final class RedisClusterBridge: ClusterBridge {
         }
         let record = ConnectionRecord(member)
         do {
-            try await registry.register(record, node: nodeID, announce: true)
-            let participants = try await registry.participants(inRoom: member.room)
+            let participants = try await registry.join(record, node: nodeID, announce: true).participants
             var remote: [Participant] = []
             state.withLock { state in
                 for p in participants where p.node != nodeID && p.userID != member.userID && p.nodeAlive {
