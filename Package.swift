@@ -110,6 +110,20 @@ let package = Package(
         .executableTarget(name: "RedisClientBenchmark", dependencies: ["RedisClient"]),
         // Release-mode benchmark of the registry: memory per user, sweep time, registrations per second.
         .executableTarget(name: "ClusterStateBenchmark", dependencies: ["ClusterState", "RedisClient"]),
+        // The cost of the WebSocket stacks alone: a bare relay on Hummingbird and on SwiftNIO
+        // (scripts/bench-websocket-floor.sh).
+        .executableTarget(
+            name: "WebSocketFloorBenchmark",
+            dependencies: [
+                "SignalingProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]),
 
         // Real redis-server processes and real nodes for tests.
         .target(
