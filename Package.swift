@@ -26,7 +26,7 @@ let package = Package(
             name: "CHiredis",
             // No pkgConfig: hiredis's .pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses with a warning on every
             // build; the shim includes <hiredis/…> by full path and the module map links the library itself.
-            providers: [.apt(["libhiredis-dev"])]
+            // Debian package: libhiredis-dev (installed by `make deps`).
         ),
         .systemLibrary(
             name: "CLibEdit",

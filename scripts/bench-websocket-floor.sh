@@ -25,8 +25,9 @@ measure() {  # kind run
   local kind=$1 run=$2 port
   port=$(free_port)
   case $kind in
-    serve) (cd "$dir" && exec "$BIN_DIR/sigctl" serve --port "$port" --bind 127.0.0.1 --log-level warning) & ;;
-    *) "$BIN_DIR/WebSocketFloorBenchmark" "$kind" "$port" & ;;
+    # A clean environment and an empty working directory: no exported setting or .env file changes the node.
+    serve) (cd "$dir" && exec env -i PATH="$PATH" "$BIN_DIR/sigctl" serve --port "$port" --bind 127.0.0.1 --log-level warning) & ;;
+    *) env -i PATH="$PATH" "$BIN_DIR/WebSocketFloorBenchmark" "$kind" "$port" & ;;
   esac
   server=$!
   until python3 -c "import socket; socket.create_connection(('127.0.0.1', $port)).close()" 2>/dev/null; do sleep 0.05; done
@@ -38,13 +39,13 @@ measure() {  # kind run
   after=$(awk '{print $14 + $15}' "/proc/$server/stat")
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
   python3 - "$kind" "$run" "$before" "$after" "$load" "$out" <<'PY'
-import json, sys
+import json, os, sys
 kind, run, before, after, load, out = sys.argv[1:]
 report = json.loads(out)
-ticks = int(after) - int(before)                  # clock ticks of 10 ms
+seconds = (int(after) - int(before)) / os.sysconf("SC_CLK_TCK")
 messages = 2 * report["offers_sent_with_warmup"]  # offers and their answers, warm-up included
 latency = report["one_way_latency_us"]
-print(f"{kind:12} run {run}: {ticks * 1e4 / messages:6.1f} µs CPU per relayed message; one-way p50 {latency['p50']} µs, "
+print(f"{kind:12} run {run}: {seconds * 1e6 / messages:6.1f} µs CPU per relayed message; one-way p50 {latency['p50']} µs, "
       f"p99 {latency['p99']} µs; errors {report['errors']}; load average {load}")
 PY
 }

@@ -1,8 +1,9 @@
 import RedisClient
 
 /// The Lua scripts behind the registry's atomic operations. They receive every key and channel name, and every
-/// payload, from Swift (`ClusterKeys`, `ClusterChannels`, the payload types): nothing is formatted in Lua except
-/// `locate`'s heartbeat key, which it builds from the prefix and suffix that `ClusterKeys` passes in.
+/// payload, from Swift (`ClusterKeys`, `ClusterChannels`, the payload types). The only keys built in Lua are other
+/// nodes' keys that a script finds by reading (`locate`, `relay` and `join`: a node's heartbeat or connections key),
+/// and those from the prefix and suffixes that `ClusterKeys` passes in.
 public enum ClusterScripts {
     /// Register: both hashes, and optionally the `UserJoined`, in one step.
     /// KEYS: participants, connections. ARGV: user, node, record JSON, channel ('' = no announcement), payload.
@@ -137,5 +138,6 @@ public enum ClusterScripts {
     public static let all: [(name: String, script: RedisScript)] = [
         ("register", register), ("unregister", unregister), ("locate", locate), ("raise_counter", raiseCounter),
         ("sweep_claim", sweepClaim), ("sweep_batch", sweepBatch), ("sweep_finish", sweepFinish),
+        ("relay", relay), ("join", join),
     ]
 }

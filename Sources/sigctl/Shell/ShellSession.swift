@@ -16,8 +16,9 @@ final class ShellSession: @unchecked Sendable {
         self.catalog = CommandCatalog.load()
     }
 
-    /// Re-reads room and node ids, bounded in time so that a slow or absent Redis delays the prompt by at most a
-    /// second or two (a refused connection fails at once), while a busy Redis host still gets to answer.
+    /// Re-reads room and node ids before each prompt. A refused connection fails at once; a host that does not answer
+    /// delays the prompt by the 1 s connect limit, and one that accepts but stalls by 2 s more per SCAN batch at most
+    /// (a few seconds in all), while a busy Redis host still gets to answer.
     func refreshIds() async {
         guard var config = try? RedisConfiguration(url: redisURL) else { return }
         config.connectTimeout = .seconds(1)
