@@ -181,6 +181,11 @@ extension ClusterRegistry {
         return HeartbeatWrite(previous: replies[0].isNull ? nil : replies[0].int, connectionsHashExists: replies[1].int == 1)
     }
 
+    /// Whether the node's connections hash exists (it does while the node has users in rooms).
+    public func connectionsHashExists(node: String) async throws(RedisError) -> Bool {
+        try await redis.send("EXISTS", ClusterKeys.connections(node: node)).int == 1
+    }
+
     /// Deletes the node's heartbeat (graceful shutdown, after its users are unregistered).
     public func removeHeartbeat(node: String) async throws(RedisError) {
         try await redis.send("DEL", ClusterKeys.heartbeat(node: node))

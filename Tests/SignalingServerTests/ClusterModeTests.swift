@@ -102,6 +102,33 @@ struct ClusterModeTests {
         try await a.expectNothingPending()
     }
 
+    /// A heartbeat that runs alongside a node's first join (or its last leave) finds no connections hash, as it
+    /// would if the node's records had vanished; that alone must not send the node into recovery (which would
+    /// answer cross-node signals with `server_busy` meanwhile). One user joins and leaves over and over while the
+    /// node beats every 20 ms.
+    @Test func beatsDuringFirstJoinsAndLastLeavesDoNotLookLikeAVanishedRegistration() async throws {
+        let cluster = try await NodeCluster.start([["--heartbeat-interval", "20ms", "--heartbeat-ttl", "30s",
+                                                     "--rate-limit", "10000", "--rate-limit-burst", "20000"]])
+        let peer = try await Peer.connect(cluster.nodes[0], name: "p")
+        for _ in 0..<150 {
+            try await peer.join("flip")
+            try await peer.ws.send(ClientMessage.leave(room: "flip").encoded())
+            try await peer.expect("RoomLeft") { $0 == .roomLeft(room: "flip") }
+        }
+        // The records really vanishing is still noticed (the check is not simply off).
+        try await peer.join("flip")
+        #expect(!cluster.nodes[0].log.contains("registration vanished"), "\(cluster.nodes[0].log.suffix(2000))")
+        try await cluster.redis.withConnection { _ = try await $0.send("DEL", "servers:\(cluster.ids[0]):connections") }
+        try await eventually("the node re-registers its user") {
+            let record = try await cluster.redis.withConnection {
+                try await $0.send("HEXISTS", "servers:\(cluster.ids[0]):connections", peer.userID)
+            }
+            return record.int == 1
+        }
+        #expect(try await cluster.participants("flip") == [peer.userID: cluster.ids[0]])
+        #expect(cluster.nodes[0].log.contains("registration vanished"))
+    }
+
     @Test func redisOutageFallsBackToLocalModeAndRecoversEmptyRedis() async throws {
         let cluster = try await NodeCluster.start(nodes: 2)
         let a1 = try await Peer.connect(cluster.nodes[0], name: "a1")

@@ -10,7 +10,11 @@ extension RedisClusterBridge {
     /// `ServerStarted` and every local user, and reconciles every local room (PROTOCOL.md §2, "Outages").
     /// Also removes this node's records of users who left while Redis was away. True when all of it worked.
     func recover() async -> Bool {
-        state.withLock { $0.recovering = true }
+        state.withLock { state in
+            state.recovering = true
+            state.registered = []
+            state.registryChanges &+= 1
+        }
         defer { state.withLock { $0.recovering = false } }
         do {
             var members = local.localMembers()
@@ -37,6 +41,7 @@ extension RedisClusterBridge {
                 members += late
             }
 
+            state.withLock { $0.registered = registered }
             try await registry.publish(ClusterEvent.serverStarted(nodeID: nodeID, at: Self.unixNow()))
             let announcements = members.map {
                 ClusterMessage.userJoined(.init(roomID: $0.room, userID: $0.userID, username: $0.username,

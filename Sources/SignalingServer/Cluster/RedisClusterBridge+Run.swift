@@ -104,11 +104,27 @@ extension RedisClusterBridge {
         guard case .written(let write) = beat, isClustered else { return }
         // Our heartbeat key was gone (expired, swept, or Redis restarted empty between beats), or our users'
         // records are: re-enter the cluster exactly as after an outage.
-        if write.previous == nil || (!write.connectionsHashExists && !local.localMembers().isEmpty) {
-            logger.warning("this node's registration vanished from Redis; re-registering",
-                           metadata: ["heartbeat.previous": "\(write.previous.map(String.init) ?? "none")"])
-            apply(.foundSelfMissing)
+        if write.previous == nil {
+            registrationVanished(write)
+        } else if !write.connectionsHashExists, !state.withLock({ $0.registered.isEmpty }) {
+            Task { await confirmRecordsVanished(write) }
         }
+    }
+
+    /// A beat found no connections hash while this node has registered users. That is also what a beat sees when
+    /// it runs alongside the first join (the user is registered, the beat read the hash just before) or the last
+    /// leave, so it is checked once more: records written before the check and no registry change meanwhile.
+    private func confirmRecordsVanished(_ write: HeartbeatWrite) async {
+        let before = state.withLock { $0.registered.isEmpty || $0.recovering ? nil : $0.registryChanges }
+        guard let before, let exists = try? await registry.connectionsHashExists(node: nodeID), !exists else { return }
+        let unchanged = state.withLock { !$0.recovering && $0.registryChanges == before && !$0.registered.isEmpty }
+        if unchanged, isClustered { registrationVanished(write) }
+    }
+
+    private func registrationVanished(_ write: HeartbeatWrite) {
+        logger.warning("this node's registration vanished from Redis; re-registering",
+                       metadata: ["heartbeat.previous": "\(write.previous.map(String.init) ?? "none")"])
+        apply(.foundSelfMissing)
     }
 
     /// Once per heartbeat interval, with jitter: retry a failed recovery, sweep dead nodes, and settle rooms
