@@ -12,7 +12,6 @@ extension RedisClusterBridge {
     func recover() async -> Bool {
         state.withLock { state in
             state.recovering = true
-            state.registered = []
             state.registryChanges &+= 1
         }
         defer { state.withLock { $0.recovering = false } }
@@ -41,7 +40,6 @@ extension RedisClusterBridge {
                 members += late
             }
 
-            state.withLock { $0.registered = registered }
             try await registry.publish(ClusterEvent.serverStarted(nodeID: nodeID, at: Self.unixNow()))
             let announcements = members.map {
                 ClusterMessage.userJoined(.init(roomID: $0.room, userID: $0.userID, username: $0.username,

@@ -101,24 +101,29 @@ extension RedisClusterBridge {
     // MARK: - Heartbeat, sweep, retries
 
     private func heartbeatWritten(_ beat: HeartbeatService.Beat) {
-        guard case .written(let write) = beat, isClustered else { return }
+        // A stopping node deletes its own heartbeat and records: a beat that sees that is not news.
+        guard case .written(let write) = beat, isClustered, !state.withLock({ $0.stopping }) else { return }
         // Our heartbeat key was gone (expired, swept, or Redis restarted empty between beats), or our users'
         // records are: re-enter the cluster exactly as after an outage.
         if write.previous == nil {
             registrationVanished(write)
-        } else if !write.connectionsHashExists, !state.withLock({ $0.registered.isEmpty }) {
+        } else if !write.connectionsHashExists, local.hasJoinedMembers {
             Task { await confirmRecordsVanished(write) }
         }
     }
 
-    /// A beat found no connections hash while this node has registered users. That is also what a beat sees when
-    /// it runs alongside the first join (the user is registered, the beat read the hash just before) or the last
-    /// leave, so it is checked once more: records written before the check and no registry change meanwhile.
+    /// A beat found no connections hash while this node has joined users. That is also what a beat sees when it
+    /// runs alongside the first join (its record written after the beat looked, the join completed before the
+    /// reply was read) or the last leave, so it is checked once more: a member whose join had completed before the
+    /// check, and no registry change started in between. (A user who joined while the node was not clustered has
+    /// no record: that counts as vanished too, and recovery registers it.)
     private func confirmRecordsVanished(_ write: HeartbeatWrite) async {
-        let before = state.withLock { $0.registered.isEmpty || $0.recovering ? nil : $0.registryChanges }
-        guard let before, let exists = try? await registry.connectionsHashExists(node: nodeID), !exists else { return }
-        let unchanged = state.withLock { !$0.recovering && $0.registryChanges == before && !$0.registered.isEmpty }
-        if unchanged, isClustered { registrationVanished(write) }
+        let before = state.withLock { $0.recovering ? nil : $0.registryChanges }
+        guard let before, local.hasJoinedMembers,
+              let exists = try? await registry.connectionsHashExists(node: nodeID), !exists
+        else { return }
+        let unchanged = state.withLock { !$0.recovering && !$0.stopping && $0.registryChanges == before }
+        if unchanged, isClustered, local.hasJoinedMembers { registrationVanished(write) }
     }
 
     private func registrationVanished(_ write: HeartbeatWrite) {

@@ -44,10 +44,8 @@ public final class RedisClusterBridge: ClusterBridge {
         var uninformed: [String: Set<UserID>] = [:]
         var recovering = false
         var stopping = false
-        /// Local members whose records this node has written to Redis (registration or recovery finished), and a
-        /// count of registry changes started, so that a heartbeat that finds no connections hash can tell records
-        /// that really vanished from a first join still on its way (see `confirmRecordsVanished`).
-        var registered: Set<MemberKey> = []
+        /// Registry changes started (joins, leaves, recoveries), so that a heartbeat that finds no connections hash
+        /// can tell records that really vanished from a join or leave under way (see `confirmRecordsVanished`).
         var registryChanges: UInt64 = 0
     }
 
@@ -113,11 +111,9 @@ public final class RedisClusterBridge: ClusterBridge {
             return []
         }
         let record = ConnectionRecord(member)
-        let key = MemberKey(user: member.userID, room: member.room)
         state.withLock { $0.registryChanges &+= 1 }
         do {
             let participants = try await registry.join(record, node: nodeID, announce: true).participants
-            state.withLock { _ = $0.registered.insert(key) }
             var remote: [Participant] = []
             state.withLock { state in
                 for p in participants where p.node != nodeID && p.userID != member.userID && p.nodeAlive {
@@ -139,7 +135,6 @@ public final class RedisClusterBridge: ClusterBridge {
     public func unregister(_ member: RoomMember) async {
         let roomEmptyLocally = local.localMembers(of: member.room).isEmpty
         state.withLock { state in
-            state.registered.remove(MemberKey(user: member.userID, room: member.room))
             state.registryChanges &+= 1
             state.uninformed[member.room]?.remove(member.userID)
             if roomEmptyLocally {

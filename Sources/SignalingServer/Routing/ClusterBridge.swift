@@ -74,6 +74,11 @@ public protocol LocalDelivery: Sendable {
 
     /// This node's members of one room, for reconciliation.
     func localMembers(of room: String) -> [RoomMember]
+
+    /// Whether some member has finished joining (its `RoomJoined` is out). In cluster mode that comes after its
+    /// registration was written, so such a member's record is expected in Redis; a joiner still registering is not
+    /// counted, nor is a member already on its way out.
+    var hasJoinedMembers: Bool { get }
 }
 
 /// Makes the bridge for a node. The node passes its `RoomHub` as the `LocalDelivery`.

@@ -41,6 +41,10 @@ extension RoomHub: LocalDelivery {
         state.withLock { state in state.rooms.values.flatMap { $0.values.map(\.info) } }
     }
 
+    public var hasJoinedMembers: Bool {
+        state.withLock { state in state.rooms.values.contains { $0.values.contains { $0.held == nil } } }
+    }
+
     public func localMembers(of room: String) -> [RoomMember] {
         state.withLock { state in state.rooms[room].map { $0.values.map(\.info) } ?? [] }
     }
