@@ -40,6 +40,15 @@ extension RedisClusterBridge {
                 members += late
             }
 
+            // Users who left while the steps above ran may have been written back by them (their unregistration
+            // can run before `registerAll`): remove those records again, and announce only who is still here.
+            let stillHere = Set(local.localMembers().map { MemberKey(user: $0.userID, room: $0.room) })
+            for member in members where !stillHere.contains(MemberKey(user: member.userID, room: member.room)) {
+                try await registry.unregister(userID: member.userID, room: member.room, node: nodeID,
+                                              connectionID: ConnectionRecord.connectionID(member.connectionID), announce: true)
+            }
+            members.removeAll { !stillHere.contains(MemberKey(user: $0.userID, room: $0.room)) }
+
             try await registry.publish(ClusterEvent.serverStarted(nodeID: nodeID, at: Self.unixNow()))
             let announcements = members.map {
                 ClusterMessage.userJoined(.init(roomID: $0.room, userID: $0.userID, username: $0.username,
