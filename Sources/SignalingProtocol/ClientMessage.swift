@@ -14,15 +14,7 @@ public enum ClientMessage: Sendable, Hashable {
 
 extension ClientMessage {
     /// The wire `type` tag, e.g. for metrics labels and logs.
-    public var typeName: String {
-        switch self {
-        case .join: "Join"
-        case .leave: "Leave"
-        case .offer: "Offer"
-        case .answer: "Answer"
-        case .iceCandidate: "IceCandidate"
-        }
-    }
+    public var typeName: String { ClientMessageKind(self).typeName }
 
     /// Every client message names a room.
     public var room: String {
