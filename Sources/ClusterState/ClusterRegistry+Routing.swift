@@ -93,10 +93,4 @@ extension ClusterRegistry {
         let replies = try await redis.pipelineChecked(nodes.map { RedisCommand("EXISTS", ClusterKeys.heartbeat(node: $0)) })
         return Dictionary(uniqueKeysWithValues: zip(nodes, replies.map { $0.int == 1 }))
     }
-
-    /// Publishes many messages on `cluster:messages` in one pipelined write (a recovering node re-announcing its users).
-    public func publishAll(_ messages: [ClusterMessage]) async throws(RedisError) {
-        guard !messages.isEmpty else { return }
-        _ = try await redis.pipelineChecked(messages.map { RedisCommand("PUBLISH", ClusterChannels.messages, $0.jsonBytes) })
-    }
 }

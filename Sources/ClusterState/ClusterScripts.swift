@@ -138,6 +138,6 @@ public enum ClusterScripts {
     public static let all: [(name: String, script: RedisScript)] = [
         ("register", register), ("unregister", unregister), ("locate", locate), ("raise_counter", raiseCounter),
         ("sweep_claim", sweepClaim), ("sweep_batch", sweepBatch), ("sweep_finish", sweepFinish),
-        ("relay", relay), ("join", join),
+        ("relay", relay), ("join", join), ("announce_joined", announceJoined),
     ]
 }

@@ -134,6 +134,35 @@ struct RegistryTests {
         }
     }
 
+    @Test func announceJoinedSpeaksOnlyForRecordsStillRegisteredByTheSameConnectionInTheSameRoom() async throws {
+        try await withRedis { server, redis in
+            let registry = ClusterRegistry(redis: redis)
+            let stays = record(1001, room: "room123", name: "alice")
+            let left = record(1002, room: "room123", name: "bob")
+            let moved = record(1003, room: "room123", name: "carol")
+            var reconnected = record(1004, room: "room123", name: "dave")
+            try await registry.registerAll([stays, left, moved, reconnected], node: "signaling-1")
+            // bob left; carol moved to another room on the same connection; dave's user joined again on a new
+            // connection; erin was never registered.
+            try await registry.unregister(userID: 1002, room: "room123", node: "signaling-1", connectionID: left.connectionID)
+            try await registry.register(record(1003, room: "lobby", name: "carol"), node: "signaling-1")
+            let oldConnection = reconnected
+            reconnected.connectionID = "00000000-0000-4000-8000-000000009999"
+            try await registry.register(reconnected, node: "signaling-1")
+            let never = record(1005, room: "room123", name: "erin")
+            try await listening(on: [ClusterChannels.messages], to: server) { heard in
+                let published = try await registry.announceJoined([stays, left, moved, oldConnection, never], node: "signaling-1")
+                #expect(published == 1)
+                try await heard.drain([ClusterChannels.messages])
+                #expect(heard.on(ClusterChannels.messages).map { String(decoding: $0.payload, as: UTF8.self) } == [
+                    #"{"UserJoined":{"room_id":"room123","user_id":1001,"username":"alice","target_server":null,"source_server":"signaling-1"}}"#,
+                    sentinel,
+                ])
+            }
+            #expect(try await registry.announceJoined([], node: "signaling-1") == 0)
+        }
+    }
+
     @Test func locateReturnsTheNodeAndItsHeartbeat() async throws {
         try await withRedis { _, redis in
             let registry = ClusterRegistry(redis: redis)

@@ -129,6 +129,50 @@ struct ClusterModeTests {
         #expect(cluster.nodes[0].log.contains("registration vanished"))
     }
 
+    /// A join whose registration fails while Redis stays reachable (here: the room's key has the wrong type) is a
+    /// local join; once Redis accepts the registration, each node registers its members within a heartbeat
+    /// interval and the rooms come together: each member hears of the other exactly once, and later joiners see them.
+    @Test func joinsWhoseRegistrationFailedAreRegisteredOnceRedisAcceptsThem() async throws {
+        let cluster = try await NodeCluster.start(nodes: 2)
+        // Each node has a registered user elsewhere, so its records have not vanished (that would be a recovery).
+        for (i, name) in ["dave", "erin"].enumerated() { _ = try await Peer.join(cluster.nodes[i], name: name, room: "elsewhere") }
+        try await cluster.redis.withConnection { _ = try await $0.send("SET", "rooms:owed:participants", "not a hash") }
+        let alice = try await Peer.connect(cluster.nodes[0], name: "alice")
+        let carol = try await Peer.connect(cluster.nodes[1], name: "carol")
+        #expect(try await alice.join("owed").isEmpty)
+        #expect(try await carol.join("owed").isEmpty)
+        for node in cluster.nodes {
+            try await eventually("the failed registration is logged") { node.log.contains("cluster registration failed") }
+        }
+        #expect(try await cluster.redis.withConnection {
+            try await $0.send("HEXISTS", "servers:\(cluster.ids[0]):connections", alice.userID)
+        }.int == 0)
+        // Both nodes stay clustered: a failed command is not an outage.
+        #expect(try await cluster.health(0)["mode"] as? String == "cluster")
+
+        try await cluster.redis.withConnection { _ = try await $0.send("DEL", "rooms:owed:participants") }
+        try await eventually("both members are registered") {
+            try await cluster.participants("owed") == [alice.userID: cluster.ids[0], carol.userID: cluster.ids[1]]
+        }
+        try await alice.expect("UserJoined carol") { $0 == .userJoined(room: "owed", user: Participant(userID: carol.userID, username: "carol")) }
+        try await carol.expect("UserJoined alice") { $0 == .userJoined(room: "owed", user: Participant(userID: alice.userID, username: "alice")) }
+        let bob = try await Peer.connect(cluster.nodes[1], name: "bob")
+        #expect(Set(try await bob.join("owed")) == [Participant(userID: alice.userID, username: "alice"),
+                                                    Participant(userID: carol.userID, username: "carol")])
+        try await alice.expect("UserJoined bob") { $0 == .userJoined(room: "owed", user: Participant(userID: bob.userID, username: "bob")) }
+        try await carol.expect("UserJoined bob") { $0 == .userJoined(room: "owed", user: Participant(userID: bob.userID, username: "bob")) }
+        try await alice.offer(to: carol.userID, sdp: "v=0")
+        #expect(try await carol.next() == .offer(room: "owed", from: alice.userID, sdp: "v=0"))
+        try await alice.expectNothingPending()
+        try await carol.expectNothingPending()
+        #expect(alice.log.filter { $0 == .userJoined(room: "owed", user: Participant(userID: carol.userID, username: "carol")) }.count == 1)
+        #expect(carol.log.filter { $0 == .userJoined(room: "owed", user: Participant(userID: alice.userID, username: "alice")) }.count == 1)
+        for node in cluster.nodes {
+            #expect(node.log.contains("registered a member whose join registration had failed"))
+            #expect(!node.log.contains("registration vanished"), "\(node.log.suffix(2000))")
+        }
+    }
+
     @Test func redisOutageFallsBackToLocalModeAndRecoversEmptyRedis() async throws {
         let cluster = try await NodeCluster.start(nodes: 2)
         let a1 = try await Peer.connect(cluster.nodes[0], name: "a1")

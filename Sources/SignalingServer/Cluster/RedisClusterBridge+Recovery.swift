@@ -50,15 +50,14 @@ extension RedisClusterBridge {
             members.removeAll { !stillHere.contains(MemberKey(user: $0.userID, room: $0.room)) }
 
             try await registry.publish(ClusterEvent.serverStarted(nodeID: nodeID, at: Self.unixNow()))
-            let announcements = members.map {
-                ClusterMessage.userJoined(.init(roomID: $0.room, userID: $0.userID, username: $0.username,
-                                                targetServer: nil, sourceServer: nodeID))
-            }
-            try await registry.publishAll(announcements)
+            // A member can still leave now; its unregistration and these announcements are each atomic in Redis,
+            // so other nodes never hear its `UserJoined` after its `UserLeft`.
+            try await registry.announceJoined(members.map(ConnectionRecord.init), node: nodeID)
             state.withLock { state in
                 state.recoveredAt = .now
                 state.sweptNodes = []
                 state.silentSince = [:]
+                for member in members { state.owedRegistrations[MemberKey(user: member.userID, room: member.room)] = nil }
             }
             await reconcile(rooms: Set(local.localMembers().map(\.room)))
             logger.info("registered in the cluster", metadata: ["members": "\(members.count)"])
@@ -67,6 +66,49 @@ extension RedisClusterBridge {
             logger.warning("re-entering the cluster failed; will retry", metadata: ["error": "\(error)"])
             return false
         }
+    }
+
+    /// Registers the members whose join could not be registered although the node stayed clustered, and tells
+    /// the cluster and them what the failure kept from them. A member may leave meanwhile: its record is removed
+    /// again if so, and its `UserJoined` goes out only while its record stands (`announceJoined`).
+    func registerOwed() async {
+        let owed = state.withLock { Array($0.owedRegistrations.values) }
+        func isHere(_ member: RoomMember) -> Bool {
+            local.localMembers(of: member.room).contains { $0.userID == member.userID && $0.connectionID == member.connectionID }
+        }
+        func settled(_ member: RoomMember) {
+            state.withLock { state in
+                let key = MemberKey(user: member.userID, room: member.room)
+                if state.owedRegistrations[key]?.connectionID == member.connectionID { state.owedRegistrations[key] = nil }
+            }
+        }
+        var rooms: Set<String> = []
+        for member in owed {
+            guard isHere(member) else {
+                settled(member)
+                continue
+            }
+            let record = ConnectionRecord(member)
+            state.withLock { $0.registryChanges &+= 1 }
+            do {
+                try await registry.register(record, node: nodeID)
+                if isHere(member) {
+                    try await registry.announceJoined([record], node: nodeID)
+                    rooms.insert(member.room)
+                } else {
+                    try await registry.unregister(userID: member.userID, room: member.room, node: nodeID,
+                                                  connectionID: record.connectionID, announce: true)
+                }
+                settled(member)
+                logger.info("registered a member whose join registration had failed",
+                            metadata: ["room.id": "\(member.room)", "user.id": "\(member.userID)"])
+            } catch {
+                logger.debug("registration retry failed",
+                             metadata: ["room.id": "\(member.room)", "user.id": "\(member.userID)", "error": "\(error)"])
+            }
+        }
+        // The members were told of local users only: reconciliation tells them (and only them) the rest.
+        await reconcile(rooms: rooms)
     }
 
     /// Brings each local room's view of remote users in line with its participants hash, telling the room's
@@ -102,8 +144,8 @@ extension RedisClusterBridge {
         let now = ContinuousClock.now
         let ttl = configuration.heartbeatTTL
 
-        let (joined, left, catchUp, uninformed) = state.withLock {
-            state -> ([(UserID, RemoteRoster.Entry)], [UserID], [(UserID, RemoteRoster.Entry)], Set<UserID>) in
+        let (joined, left, untold, neverTold) = state.withLock {
+            state -> ([(UserID, RemoteRoster.Entry)], [UserID], [UserID: [(UserID, RemoteRoster.Entry)]], [UserID: Set<UserID>]) in
             var facts: [String: Reconciliation.NodeFacts] = [:]
             for node in missingNodes {
                 let isLive = live[node] ?? false
@@ -115,19 +157,24 @@ extension RedisClusterBridge {
             let outcome = Reconciliation.reconcile(known: state.roster.members(of: room), current: current) {
                 facts[$0] ?? .init(heartbeatLive: false, sweptSinceRecovery: false, silentForTTL: false)
             }
-            // What the room's informed clients know and keep knowing: owed to the uninformed ones.
-            let kept = state.roster.members(of: room).filter { !outcome.left.contains($0.key) }.sorted { $0.key < $1.key }
-            let uninformed = state.uninformed.removeValue(forKey: room) ?? []
+            // What each untold member is still owed: the remote users it was not told about and who stay.
+            let roster = state.roster.members(of: room)
+            let neverTold = state.untold.removeValue(forKey: room) ?? [:]
+            var untold: [UserID: [(UserID, RemoteRoster.Entry)]] = [:]
+            for (member, users) in neverTold {
+                untold[member] = users.subtracting(outcome.left).compactMap { user in roster[user].map { (user, $0) } }
+                    .sorted { $0.0 < $1.0 }
+            }
             var joined: [(UserID, RemoteRoster.Entry)] = []
             for (user, entry) in outcome.joined where state.roster.add(user, username: entry.username, node: entry.node, room: room) {
                 joined.append((user, entry))
             }
             let left = outcome.left.filter { state.roster.remove($0, room: room) }
             if outcome.undecided.isEmpty { state.undecidedRooms.remove(room) } else { state.undecidedRooms.insert(room) }
-            return (joined, left, uninformed.isEmpty ? [] : kept, uninformed)
+            return (joined, left, untold, neverTold)
         }
-        for member in uninformed {
-            for (user, entry) in catchUp where user != member {
+        for (member, users) in untold {
+            for (user, entry) in users where user != member {
                 local.deliver(.userJoined(room: room, user: Participant(userID: user, username: entry.username)), to: member, in: room)
             }
         }
@@ -136,14 +183,18 @@ extension RedisClusterBridge {
                           toMembersOf: room, excluding: user)
         }
         for user in left {
-            if uninformed.isEmpty {
-                local.deliver(.userLeft(room: room, userID: user), toMembersOf: room, excluding: user)
-            } else {
-                // The uninformed never heard of the departed user: tell only those who did.
-                for member in local.localMembers(of: room) where !uninformed.contains(member.userID) {
-                    local.deliver(.userLeft(room: room, userID: user), to: member.userID, in: room)
-                }
-            }
+            deliverUserLeft(user, room: room, unawareMembers: Set(neverTold.filter { $0.value.contains(user) }.keys))
+        }
+    }
+
+    /// Tells a room's local members that `user` left, except those who were never told it was there.
+    func deliverUserLeft(_ user: UserID, room: String, unawareMembers: Set<UserID>) {
+        if unawareMembers.isEmpty {
+            local.deliver(.userLeft(room: room, userID: user), toMembersOf: room, excluding: user)
+            return
+        }
+        for member in local.localMembers(of: room) where member.userID != user && !unawareMembers.contains(member.userID) {
+            local.deliver(.userLeft(room: room, userID: user), to: member.userID, in: room)
         }
     }
 }

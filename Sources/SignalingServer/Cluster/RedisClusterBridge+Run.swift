@@ -12,6 +12,7 @@ extension RedisClusterBridge {
     enum Job: Sendable {
         case recover
         case reconcile(Set<String>?)
+        case registerOwed
     }
 
     public func run() async throws {
@@ -94,6 +95,9 @@ extension RedisClusterBridge {
             case .reconcile(let rooms):
                 guard state.withLock({ $0.link.mode != .degraded }) else { continue }
                 await reconcile(rooms: rooms ?? Set(local.localMembers().map(\.room)))
+            case .registerOwed:
+                guard isClustered else { continue }
+                await registerOwed()
             }
         }
     }
@@ -132,8 +136,8 @@ extension RedisClusterBridge {
         apply(.foundSelfMissing)
     }
 
-    /// Once per heartbeat interval, with jitter: retry a failed recovery, sweep dead nodes, and settle rooms
-    /// whose departed remote users were undecided.
+    /// Once per heartbeat interval, with jitter: retry a failed recovery, sweep dead nodes, settle rooms whose
+    /// departed remote users were undecided, and register members whose registration failed.
     private func periodicWork() async {
         let interval = configuration.heartbeatInterval
         while !Task.isCancelled {
@@ -152,8 +156,9 @@ extension RedisClusterBridge {
             } catch {
                 logger.debug("sweep failed", metadata: ["error": "\(error)"])
             }
-            let undecided = state.withLock { $0.undecidedRooms }
+            let (undecided, owed) = state.withLock { ($0.undecidedRooms, !$0.owedRegistrations.isEmpty) }
             if !undecided.isEmpty { enqueue(.reconcile(undecided)) }
+            if owed { enqueue(.registerOwed) }
         }
     }
 
@@ -194,10 +199,17 @@ extension RedisClusterBridge {
             }
         case .userLeft(let left):
             guard state.withLock({ $0.link.mode != .degraded }) else { return }
-            let known = state.withLock { $0.roster.remove(left.userID, room: left.roomID) }
-            if known {
-                local.deliver(.userLeft(room: left.roomID, userID: left.userID), toMembersOf: left.roomID, excluding: left.userID)
+            let (known, unaware) = state.withLock { state -> (Bool, Set<UserID>) in
+                guard state.roster.remove(left.userID, room: left.roomID) else { return (false, []) }
+                // Members never told of the user are not told it left, and no longer owed its `UserJoined`.
+                var unaware: Set<UserID> = []
+                for (member, users) in state.untold[left.roomID] ?? [:] where users.contains(left.userID) {
+                    unaware.insert(member)
+                    state.untold[left.roomID]?[member]?.remove(left.userID)
+                }
+                return (true, unaware)
             }
+            if known { deliverUserLeft(left.userID, room: left.roomID, unawareMembers: unaware) }
         case .userReplaced(let replaced):
             let removed = local.replaceUser(replaced.userID, keeping: UUID(uuidString: replaced.connectionID))
             for member in removed { await unregister(member) }

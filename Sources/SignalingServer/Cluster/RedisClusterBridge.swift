@@ -39,9 +39,13 @@ public final class RedisClusterBridge: ClusterBridge {
         var silentSince: [String: ContinuousClock.Instant] = [:]
         /// Rooms with remote users whose departure is not yet decided.
         var undecidedRooms: Set<String> = []
-        /// Local users who joined while the node was not clustered: they were told about local users only,
-        /// so reconciliation tells them about the remote ones the others already know.
-        var uninformed: [String: Set<UserID>] = [:]
+        /// Local users who joined while the node was not clustered, or whose registration failed, were told about
+        /// local users only: per room and member, the remote users the room's roster held at that join, which
+        /// reconciliation still owes the member (and whose departure the member must not be told of).
+        var untold: [String: [UserID: Set<UserID>]] = [:]
+        /// Members whose registration failed while the node stayed clustered (a command that failed, not an
+        /// outage, which recovery covers): registered again once per heartbeat interval (`registerOwed`).
+        var owedRegistrations: [MemberKey: RoomMember] = [:]
         var recovering = false
         var stopping = false
         /// Registry changes started (joins, leaves, recoveries), so that a heartbeat that finds no connections hash
@@ -107,7 +111,7 @@ public final class RedisClusterBridge: ClusterBridge {
 
     public func register(_ member: RoomMember) async throws(ProtocolError) -> [Participant] {
         guard isClustered else {
-            state.withLock { _ = $0.uninformed[member.room, default: []].insert(member.userID) }
+            state.withLock { $0.untold[member.room, default: [:]][member.userID] = Set($0.roster.members(of: member.room).keys) }
             return []
         }
         let record = ConnectionRecord(member)
@@ -124,8 +128,12 @@ public final class RedisClusterBridge: ClusterBridge {
             }
             return remote
         } catch {
-            // Redis went away mid-join: the joiner is a local member; recovery will register it.
-            state.withLock { _ = $0.uninformed[member.room, default: []].insert(member.userID) }
+            // Redis went away mid-join, or the script failed: the joiner is a local member, registered again by
+            // recovery or, if the node stays clustered, within a heartbeat interval.
+            state.withLock { state in
+                state.untold[member.room, default: [:]][member.userID] = Set(state.roster.members(of: member.room).keys)
+                state.owedRegistrations[MemberKey(user: member.userID, room: member.room)] = member
+            }
             logger.warning("cluster registration failed; joined locally",
                            metadata: ["room.id": "\(member.room)", "user.id": "\(member.userID)", "error": "\(error)"])
             return []
@@ -136,10 +144,12 @@ public final class RedisClusterBridge: ClusterBridge {
         let roomEmptyLocally = local.localMembers(of: member.room).isEmpty
         state.withLock { state in
             state.registryChanges &+= 1
-            state.uninformed[member.room]?.remove(member.userID)
+            state.untold[member.room]?[member.userID] = nil
+            let key = MemberKey(user: member.userID, room: member.room)
+            if state.owedRegistrations[key]?.connectionID == member.connectionID { state.owedRegistrations[key] = nil }
             if roomEmptyLocally {
                 state.roster.forget(room: member.room)
-                state.uninformed[member.room] = nil
+                state.untold[member.room] = nil
             }
         }
         guard state.withLock({ $0.link.commandLinkUp }) else { return }
