@@ -70,6 +70,14 @@ extension ClusterRegistry {
         }
     }
 
+    /// Registers many users in one pipelined write, each on its own: a record whose script fails (its room's key
+    /// holds another type, say) does not stop the others, as it would stop `registerAll`'s caller.
+    /// - Returns: for each record, nil when it was registered, else the error Redis answered for it.
+    public func registerEach(_ records: [ConnectionRecord], node: String) async throws(RedisError) -> [RedisError?] {
+        let replies = try await runPipelined(ClusterScripts.register, records.map { registerCall($0, node: node, announce: false) })
+        return replies.map { reply in reply.errorMessage.map(RedisError.server) }
+    }
+
     func registerCall(_ record: ConnectionRecord, node: String, announce: Bool) -> ScriptCall {
         var arguments: [any RedisArgument] = [record.userID, node, record.jsonBytes]
         if announce {

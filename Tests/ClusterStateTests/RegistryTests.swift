@@ -246,6 +246,19 @@ struct RegistryTests {
         }
     }
 
+    @Test func registerEachReportsARefusedRecordAndRegistersTheOthers() async throws {
+        try await withRedis { _, redis in
+            let registry = ClusterRegistry(redis: redis)
+            try await redis.send("SET", "rooms:bad:participants", "not a hash")
+            let failures = try await registry.registerEach(
+                [record(1, room: "good"), record(2, room: "bad"), record(3, room: "good")], node: "n")
+            #expect(failures.map { $0 == nil } == [true, false, true])
+            #expect(failures[1].map { "\($0)" }?.contains("WRONGTYPE") == true)
+            #expect(try await redis.send("HLEN", "rooms:good:participants").int == 2)
+            #expect(try await redis.send("GET", "rooms:bad:participants").string == "not a hash")
+        }
+    }
+
     @Test func heartbeatWriteReportsWhatWasThere() async throws {
         try await withRedis { _, redis in
             let registry = ClusterRegistry(redis: redis)

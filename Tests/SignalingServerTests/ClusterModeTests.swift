@@ -173,6 +173,34 @@ struct ClusterModeTests {
         }
     }
 
+    /// One room key of the wrong type must not keep a recovering node out of the cluster: its other users are
+    /// registered again and relay across nodes, and the refused member is registered once the key is fixed.
+    @Test func aBadRoomKeyDoesNotStopARecovery() async throws {
+        let cluster = try await NodeCluster.start(nodes: 2)
+        let alice = try await Peer.join(cluster.nodes[0], name: "alice", room: "good")
+        let dave = try await Peer.join(cluster.nodes[0], name: "dave", room: "bad")
+        let bob = try await Peer.connect(cluster.nodes[1], name: "bob")
+        #expect(try await bob.join("good") == [Participant(userID: alice.userID, username: "alice")])
+        try await alice.expect("UserJoined bob") { $0 == .userJoined(room: "good", user: Participant(userID: bob.userID, username: "bob")) }
+
+        // Node 0's registration vanishes, and dave's room key now holds a string.
+        try await cluster.redis.withConnection { redis in
+            _ = try await redis.send("SET", "rooms:bad:participants", "not a hash")
+            _ = try await redis.send("HDEL", "rooms:good:participants", alice.userID)
+            _ = try await redis.send("DEL", "servers:\(cluster.ids[0]):connections")
+        }
+        try await eventually("node 0 re-registers alice") {
+            try await cluster.participants("good") == [alice.userID: cluster.ids[0], bob.userID: cluster.ids[1]]
+        }
+        try await eventually("node 0 is back in cluster mode") { try await cluster.health(0)["mode"] as? String == "cluster" }
+        try await alice.offer(to: bob.userID, sdp: "v=0")
+        #expect(try await bob.next() == .offer(room: "good", from: alice.userID, sdp: "v=0"))
+        #expect(cluster.nodes[0].log.contains("cluster registration failed; will retry"))
+
+        try await cluster.redis.withConnection { _ = try await $0.send("DEL", "rooms:bad:participants") }
+        try await eventually("dave is registered") { try await cluster.participants("bad") == [dave.userID: cluster.ids[0]] }
+    }
+
     @Test func redisOutageFallsBackToLocalModeAndRecoversEmptyRedis() async throws {
         let cluster = try await NodeCluster.start(nodes: 2)
         let a1 = try await Peer.connect(cluster.nodes[0], name: "a1")

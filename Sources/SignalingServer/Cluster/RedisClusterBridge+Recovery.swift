@@ -20,10 +20,9 @@ extension RedisClusterBridge {
             let present = Set(members.map { MemberKey(user: $0.userID, room: $0.room) })
             for record in try await registry.records(onNode: nodeID)
             where !present.contains(MemberKey(user: record.userID, room: record.roomID)) {
-                try await registry.unregister(userID: record.userID, room: record.roomID, node: nodeID,
-                                              connectionID: record.connectionID, announce: true)
+                try await unregisterTolerantly(userID: record.userID, room: record.roomID, connectionID: record.connectionID)
             }
-            try await registry.registerAll(members.map(ConnectionRecord.init), node: nodeID)
+            try await registerEach(members)
             try await registry.writeHeartbeat(node: nodeID, ttl: configuration.heartbeatTTL, now: Self.unixNow())
             // Provisional ids (upper half of the space) never came from the counter; leave it out of their range.
             let highestLeasedKind = members.map(\.userID).filter { $0 < ProvisionalUserIDs.floor }.max() ?? 0
@@ -35,17 +34,17 @@ extension RedisClusterBridge {
             for _ in 0..<3 {
                 let late = local.localMembers().filter { !registered.contains(MemberKey(user: $0.userID, room: $0.room)) }
                 if late.isEmpty { break }
-                try await registry.registerAll(late.map(ConnectionRecord.init), node: nodeID)
+                try await registerEach(late)
                 registered.formUnion(late.map { MemberKey(user: $0.userID, room: $0.room) })
                 members += late
             }
 
             // Users who left while the steps above ran may have been written back by them (their unregistration
-            // can run before `registerAll`): remove those records again, and announce only who is still here.
+            // can run before `registerEach`): remove those records again, and announce only who is still here.
             let stillHere = Set(local.localMembers().map { MemberKey(user: $0.userID, room: $0.room) })
             for member in members where !stillHere.contains(MemberKey(user: member.userID, room: member.room)) {
-                try await registry.unregister(userID: member.userID, room: member.room, node: nodeID,
-                                              connectionID: ConnectionRecord.connectionID(member.connectionID), announce: true)
+                try await unregisterTolerantly(userID: member.userID, room: member.room,
+                                               connectionID: ConnectionRecord.connectionID(member.connectionID))
             }
             members.removeAll { !stillHere.contains(MemberKey(user: $0.userID, room: $0.room)) }
 
@@ -57,7 +56,6 @@ extension RedisClusterBridge {
                 state.recoveredAt = .now
                 state.sweptNodes = []
                 state.silentSince = [:]
-                for member in members { state.owedRegistrations[MemberKey(user: member.userID, room: member.room)] = nil }
             }
             await reconcile(rooms: Set(local.localMembers().map(\.room)))
             logger.info("registered in the cluster", metadata: ["members": "\(members.count)"])
@@ -65,6 +63,36 @@ extension RedisClusterBridge {
         } catch {
             logger.warning("re-entering the cluster failed; will retry", metadata: ["error": "\(error)"])
             return false
+        }
+    }
+
+    /// Registers members for recovery. One whose registration Redis refuses (its room's key holds another type,
+    /// say) is owed instead, retried every heartbeat interval, so that one bad key neither keeps the node out of
+    /// the cluster nor leaves its heartbeat unwritten (which would get all its users swept).
+    private func registerEach(_ members: [RoomMember]) async throws(RedisError) {
+        let failures = try await registry.registerEach(members.map(ConnectionRecord.init), node: nodeID)
+        for (member, failure) in zip(members, failures) {
+            let key = MemberKey(user: member.userID, room: member.room)
+            guard let failure else {
+                state.withLock { state in
+                    if state.owedRegistrations[key]?.connectionID == member.connectionID { state.owedRegistrations[key] = nil }
+                }
+                continue
+            }
+            state.withLock { $0.owedRegistrations[key] = member }
+            logger.warning("cluster registration failed; will retry",
+                           metadata: ["room.id": "\(member.room)", "user.id": "\(member.userID)", "error": "\(failure)"])
+        }
+    }
+
+    /// Removes a record of this node's for recovery; an error reply about that one record (its room's key holds
+    /// another type, say) is logged and skipped rather than failing the whole recovery. Lost connections still fail it.
+    private func unregisterTolerantly(userID: UserID, room: String, connectionID: String) async throws(RedisError) {
+        do {
+            try await registry.unregister(userID: userID, room: room, node: nodeID, connectionID: connectionID, announce: true)
+        } catch .server(let message) {
+            logger.warning("cannot remove a stale cluster record",
+                           metadata: ["room.id": "\(room)", "user.id": "\(userID)", "error": "\(message)"])
         }
     }
 
