@@ -139,5 +139,6 @@ public enum ClusterScripts {
         ("register", register), ("unregister", unregister), ("locate", locate), ("raise_counter", raiseCounter),
         ("sweep_claim", sweepClaim), ("sweep_batch", sweepBatch), ("sweep_finish", sweepFinish),
         ("relay", relay), ("join", join), ("announce_joined", announceJoined),
+        ("register_unless_taken", registerUnlessTaken),
     ]
 }

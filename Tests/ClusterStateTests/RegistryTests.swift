@@ -150,8 +150,13 @@ struct RegistryTests {
             reconnected.connectionID = "00000000-0000-4000-8000-000000009999"
             try await registry.register(reconnected, node: "signaling-1")
             let never = record(1005, room: "room123", name: "erin")
+            // frank's room entry now names another node.
+            let elsewhere = record(1006, room: "room123", name: "frank")
+            try await registry.register(elsewhere, node: "signaling-1")
+            try await redis.send("HSET", "rooms:room123:participants", 1006, "signaling-2")
             try await listening(on: [ClusterChannels.messages], to: server) { heard in
-                let published = try await registry.announceJoined([stays, left, moved, oldConnection, never], node: "signaling-1")
+                let published = try await registry.announceJoined([stays, left, moved, oldConnection, never, elsewhere],
+                                                                   node: "signaling-1")
                 #expect(published == 1)
                 try await heard.drain([ClusterChannels.messages])
                 #expect(heard.on(ClusterChannels.messages).map { String(decoding: $0.payload, as: UTF8.self) } == [
@@ -243,6 +248,20 @@ struct RegistryTests {
             try await redis.send("SCRIPT", "FLUSH")
             // The single-call path falls back to EVAL too.
             #expect(try await registry.register(record(1, room: "room1"), node: "m") == "n")
+        }
+    }
+
+    @Test func registerUnlessTakenLeavesAnotherNodesEntryAlone() async throws {
+        try await withRedis { _, redis in
+            let registry = ClusterRegistry(redis: redis)
+            let first = try await registry.registerUnlessTaken(record(1, room: "r"), node: "n1")
+            let again = try await registry.registerUnlessTaken(record(1, room: "r"), node: "n1")  // its own entry
+            let other = try await registry.registerUnlessTaken(record(1, room: "r"), node: "n2")
+            #expect(first == nil && again == nil)
+            #expect(other == "n1")
+            #expect(try await redis.send("HGET", "rooms:r:participants", 1).string == "n1")
+            #expect(try await redis.send("EXISTS", "servers:n2:connections").int == 0)
+            #expect(try await redis.send("HGET", "servers:n1:connections", 1).string == String(decoding: record(1, room: "r").jsonBytes, as: UTF8.self))
         }
     }
 

@@ -119,7 +119,12 @@ extension RedisClusterBridge {
             let record = ConnectionRecord(member)
             state.withLock { $0.registryChanges &+= 1 }
             do {
-                try await registry.register(record, node: nodeID)
+                if let holder = try await registry.registerUnlessTaken(record, node: nodeID) {
+                    // The user connected again on another node; the claim there closes this connection soon.
+                    logger.debug("registration retry skipped: the user is registered on another node",
+                                 metadata: ["room.id": "\(member.room)", "user.id": "\(member.userID)", "holder": "\(holder)"])
+                    continue
+                }
                 if isHere(member) {
                     try await registry.announceJoined([record], node: nodeID)
                     rooms.insert(member.room)
@@ -172,8 +177,9 @@ extension RedisClusterBridge {
         let now = ContinuousClock.now
         let ttl = configuration.heartbeatTTL
 
-        let (joined, left, untold, neverTold) = state.withLock {
-            state -> ([(UserID, RemoteRoster.Entry)], [UserID], [UserID: [(UserID, RemoteRoster.Entry)]], [UserID: Set<UserID>]) in
+        // Deliveries happen under the state lock, so that a `UserJoined` or `UserLeft` heard from another node
+        // meanwhile cannot overtake them (a client told of a departure before the arrival would keep the user).
+        state.withLock { state in
             var facts: [String: Reconciliation.NodeFacts] = [:]
             for node in missingNodes {
                 let isLive = live[node] ?? false
@@ -188,30 +194,20 @@ extension RedisClusterBridge {
             // What each untold member is still owed: the remote users it was not told about and who stay.
             let roster = state.roster.members(of: room)
             let neverTold = state.untold.removeValue(forKey: room) ?? [:]
-            var untold: [UserID: [(UserID, RemoteRoster.Entry)]] = [:]
             for (member, users) in neverTold {
-                untold[member] = users.subtracting(outcome.left).compactMap { user in roster[user].map { (user, $0) } }
-                    .sorted { $0.0 < $1.0 }
+                for user in users.subtracting(outcome.left).sorted() where user != member {
+                    guard let entry = roster[user] else { continue }
+                    local.deliver(.userJoined(room: room, user: Participant(userID: user, username: entry.username)), to: member, in: room)
+                }
             }
-            var joined: [(UserID, RemoteRoster.Entry)] = []
             for (user, entry) in outcome.joined where state.roster.add(user, username: entry.username, node: entry.node, room: room) {
-                joined.append((user, entry))
+                local.deliver(.userJoined(room: room, user: Participant(userID: user, username: entry.username)),
+                              toMembersOf: room, excluding: user)
             }
-            let left = outcome.left.filter { state.roster.remove($0, room: room) }
+            for user in outcome.left where state.roster.remove(user, room: room) {
+                deliverUserLeft(user, room: room, unawareMembers: Set(neverTold.filter { $0.value.contains(user) }.keys))
+            }
             if outcome.undecided.isEmpty { state.undecidedRooms.remove(room) } else { state.undecidedRooms.insert(room) }
-            return (joined, left, untold, neverTold)
-        }
-        for (member, users) in untold {
-            for (user, entry) in users where user != member {
-                local.deliver(.userJoined(room: room, user: Participant(userID: user, username: entry.username)), to: member, in: room)
-            }
-        }
-        for (user, entry) in joined {
-            local.deliver(.userJoined(room: room, user: Participant(userID: user, username: entry.username)),
-                          toMembersOf: room, excluding: user)
-        }
-        for user in left {
-            deliverUserLeft(user, room: room, unawareMembers: Set(neverTold.filter { $0.value.contains(user) }.keys))
         }
     }
 

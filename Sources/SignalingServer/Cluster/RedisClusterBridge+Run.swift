@@ -111,7 +111,7 @@ extension RedisClusterBridge {
         // records are: re-enter the cluster exactly as after an outage.
         if write.previous == nil {
             registrationVanished(write)
-        } else if !write.connectionsHashExists, local.hasJoinedMembers {
+        } else if !write.connectionsHashExists, hasRegisteredMembers {
             Task { await confirmRecordsVanished(write) }
         }
     }
@@ -119,15 +119,25 @@ extension RedisClusterBridge {
     /// A beat found no connections hash while this node has joined users. That is also what a beat sees when it
     /// runs alongside the first join (its record written after the beat looked, the join completed before the
     /// reply was read) or the last leave, so it is checked once more: a member whose join had completed before the
-    /// check, and no registry change started in between. (A user who joined while the node was not clustered has
-    /// no record: that counts as vanished too, and recovery registers it.)
+    /// check, and no registry change started in between. (A member who joined while the node was not clustered, or
+    /// whose registration failed, has no record by design: it is owed, registered by recovery or `registerOwed`.)
     private func confirmRecordsVanished(_ write: HeartbeatWrite) async {
         let before = state.withLock { $0.recovering ? nil : $0.registryChanges }
-        guard let before, local.hasJoinedMembers,
+        guard let before, hasRegisteredMembers,
               let exists = try? await registry.connectionsHashExists(node: nodeID), !exists
         else { return }
         let unchanged = state.withLock { !$0.recovering && !$0.stopping && $0.registryChanges == before }
-        if unchanged, isClustered, local.hasJoinedMembers { registrationVanished(write) }
+        if unchanged, isClustered, hasRegisteredMembers { registrationVanished(write) }
+    }
+
+    /// Whether some joined member should have a record in Redis: one whose registration failed is owed, and its
+    /// missing record is no sign that the node's registration vanished.
+    private var hasRegisteredMembers: Bool {
+        let joined = local.joinedMembers()
+        guard !joined.isEmpty else { return false }
+        return state.withLock { state in
+            joined.contains { state.owedRegistrations[MemberKey(user: $0.userID, room: $0.room)]?.connectionID != $0.connectionID }
+        }
     }
 
     private func registrationVanished(_ write: HeartbeatWrite) {
@@ -192,24 +202,24 @@ extension RedisClusterBridge {
             let members = local.localMembers(of: joined.roomID)
             guard !members.isEmpty, !members.contains(where: { $0.userID == joined.userID }) else { return }
             let node = joined.sourceServer ?? ""
-            let news = state.withLock { $0.roster.add(joined.userID, username: joined.username, node: node, room: joined.roomID) }
-            if news {
+            // Delivered under the state lock, as reconciliation delivers, so neither overtakes the other.
+            state.withLock { state in
+                guard state.roster.add(joined.userID, username: joined.username, node: node, room: joined.roomID) else { return }
                 local.deliver(.userJoined(room: joined.roomID, user: Participant(userID: joined.userID, username: joined.username)),
                               toMembersOf: joined.roomID, excluding: joined.userID)
             }
         case .userLeft(let left):
             guard state.withLock({ $0.link.mode != .degraded }) else { return }
-            let (known, unaware) = state.withLock { state -> (Bool, Set<UserID>) in
-                guard state.roster.remove(left.userID, room: left.roomID) else { return (false, []) }
+            state.withLock { state in
+                guard state.roster.remove(left.userID, room: left.roomID) else { return }
                 // Members never told of the user are not told it left, and no longer owed its `UserJoined`.
                 var unaware: Set<UserID> = []
                 for (member, users) in state.untold[left.roomID] ?? [:] where users.contains(left.userID) {
                     unaware.insert(member)
                     state.untold[left.roomID]?[member]?.remove(left.userID)
                 }
-                return (true, unaware)
+                deliverUserLeft(left.userID, room: left.roomID, unawareMembers: unaware)
             }
-            if known { deliverUserLeft(left.userID, room: left.roomID, unawareMembers: unaware) }
         case .userReplaced(let replaced):
             let removed = local.replaceUser(replaced.userID, keeping: UUID(uuidString: replaced.connectionID))
             for member in removed { await unregister(member) }

@@ -110,8 +110,13 @@ public final class RedisClusterBridge: ClusterBridge {
     }
 
     public func register(_ member: RoomMember) async throws(ProtocolError) -> [Participant] {
-        guard isClustered else {
-            state.withLock { $0.untold[member.room, default: [:]][member.userID] = Set($0.roster.members(of: member.room).keys) }
+        // The remote users the room's other members know of now: what this member misses if it is told of local
+        // users only. (Remote users who join meanwhile reach it as held events.)
+        let (clustered, knownRemote) = state.withLock { state in
+            (state.link.isClustered, Set(state.roster.members(of: member.room).keys))
+        }
+        guard clustered else {
+            owe(member, missing: knownRemote)
             return []
         }
         let record = ConnectionRecord(member)
@@ -130,13 +135,20 @@ public final class RedisClusterBridge: ClusterBridge {
         } catch {
             // Redis went away mid-join, or the script failed: the joiner is a local member, registered again by
             // recovery or, if the node stays clustered, within a heartbeat interval.
-            state.withLock { state in
-                state.untold[member.room, default: [:]][member.userID] = Set(state.roster.members(of: member.room).keys)
-                state.owedRegistrations[MemberKey(user: member.userID, room: member.room)] = member
-            }
+            owe(member, missing: knownRemote)
             logger.warning("cluster registration failed; joined locally",
                            metadata: ["room.id": "\(member.room)", "user.id": "\(member.userID)", "error": "\(error)"])
             return []
+        }
+    }
+
+    /// Records a member that joined without a registration: owed one (recovery or `registerOwed` writes it), and
+    /// owed the `UserJoined` of the remote users in `missing` that are still in the room's roster.
+    private func owe(_ member: RoomMember, missing: Set<UserID>) {
+        state.withLock { state in
+            let stillKnown = missing.intersection(state.roster.members(of: member.room).keys)
+            state.untold[member.room, default: [:]][member.userID] = stillKnown
+            state.owedRegistrations[MemberKey(user: member.userID, room: member.room)] = member
         }
     }
 

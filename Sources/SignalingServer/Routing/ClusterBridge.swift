@@ -75,10 +75,10 @@ public protocol LocalDelivery: Sendable {
     /// This node's members of one room, for reconciliation.
     func localMembers(of room: String) -> [RoomMember]
 
-    /// Whether some member has finished joining (its `RoomJoined` is out). In cluster mode that comes after its
-    /// registration was written, so such a member's record is expected in Redis; a joiner still registering is not
-    /// counted, nor is a member already on its way out.
-    var hasJoinedMembers: Bool { get }
+    /// The members that have finished joining (their `RoomJoined` is out). In cluster mode that comes after the
+    /// registration was attempted, so such a member's record is expected in Redis unless its registration failed;
+    /// a joiner still registering is not listed, nor is a member already on its way out.
+    func joinedMembers() -> [RoomMember]
 }
 
 /// Makes the bridge for a node. The node passes its `RoomHub` as the `LocalDelivery`.

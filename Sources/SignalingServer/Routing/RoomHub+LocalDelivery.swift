@@ -41,8 +41,8 @@ extension RoomHub: LocalDelivery {
         state.withLock { state in state.rooms.values.flatMap { $0.values.map(\.info) } }
     }
 
-    public var hasJoinedMembers: Bool {
-        state.withLock { state in state.rooms.values.contains { $0.values.contains { $0.held == nil } } }
+    public func joinedMembers() -> [RoomMember] {
+        state.withLock { state in state.rooms.values.flatMap { $0.values.filter { $0.held == nil }.map(\.info) } }
     }
 
     public func localMembers(of room: String) -> [RoomMember] {
