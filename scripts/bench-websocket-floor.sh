@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The floor beneath the node: node CPU per relayed message for `sigctl serve` (local mode) and for two bare relays
 # that do only what `sigctl simulate relay` needs (WebSocketFloorBenchmark: one on Hummingbird's WebSocket API as
-# the node uses it, one on SwiftNIO's upgrader and a plain channel handler, no async/await). Runs are interleaved
-# (serve, hummingbird, nio, serve, …) so that a busy machine weighs on all three alike; each line is one run.
+# the node uses it; the same with frames written straight to the channel instead of through a writer task and the
+# async outbound writer; one on SwiftNIO's upgrader and a plain channel handler, no async/await). Runs are
+# interleaved (serve, hummingbird, direct, nio, serve, …) so that a busy machine weighs on all alike; each line is
+# one run.
 # CPU is the server's utime+stime from /proc over the whole run, divided by every relayed message (offers and
 # answers, warm-up included).
 # usage: scripts/bench-websocket-floor.sh [offers-per-second] [seconds] [runs]   (BIN_DIR overrides the bin dir)
@@ -51,5 +53,5 @@ PY
 }
 
 for run in $(seq 1 "$runs"); do
-  for kind in serve hummingbird nio; do measure "$kind" "$run"; done
+  for kind in serve hummingbird direct nio; do measure "$kind" "$run"; done
 done
