@@ -252,6 +252,20 @@ struct ClusterModeTests {
         try await eventually("dave is registered") { try await cluster.participants("bad") == [dave.userID: cluster.ids[0]] }
     }
 
+    /// A user-id counter that is not an integer does not keep a recovering node out of the cluster either: the
+    /// node says why and carries on (new users would get provisional ids until the key is repaired).
+    @Test func aCorruptIDCounterDoesNotStopARecovery() async throws {
+        let cluster = try await NodeCluster.start(nodes: 1)
+        let alice = try await Peer.join(cluster.nodes[0], name: "alice", room: "r")
+        try await cluster.redis.withConnection { redis in
+            _ = try await redis.send("SET", "users:next_id", "not a number")
+            _ = try await redis.send("DEL", "servers:\(cluster.ids[0]):connections", "rooms:r:participants")
+        }
+        try await eventually("node 0 re-registers alice") { try await cluster.participants("r") == [alice.userID: cluster.ids[0]] }
+        try await eventually("node 0 is back in cluster mode") { try await cluster.health(0)["mode"] as? String == "cluster" }
+        try await eventually("the counter is reported") { cluster.nodes[0].log.contains("cannot raise the user-id counter") }
+    }
+
     @Test func redisOutageFallsBackToLocalModeAndRecoversEmptyRedis() async throws {
         let cluster = try await NodeCluster.start(nodes: 2)
         let a1 = try await Peer.connect(cluster.nodes[0], name: "a1")

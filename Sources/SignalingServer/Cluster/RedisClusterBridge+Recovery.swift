@@ -26,7 +26,14 @@ extension RedisClusterBridge {
             try await registry.writeHeartbeat(node: nodeID, ttl: configuration.heartbeatTTL, now: Self.unixNow())
             // Provisional ids (upper half of the space) never came from the counter; leave it out of their range.
             let highestLeasedKind = members.map(\.userID).filter { $0 < ProvisionalUserIDs.floor }.max() ?? 0
-            try await ids.raiseCounter(atLeast: highestLeasedKind)
+            do {
+                try await ids.raiseCounter(atLeast: highestLeasedKind)
+            } catch RedisError.server(let message) {
+                // The shared counter is unusable (not an integer): staying out of the cluster would not mend it, and
+                // without leases new joins take provisional ids, which collide with no leased one.
+                logger.error("cannot raise the user-id counter; new users get provisional ids until it is repaired",
+                             metadata: ["key": "\(ClusterKeys.nextUserID)", "error": "\(message)"])
+            }
             try? await ids.refill(below: ids.blockSize / 4)
 
             // Users who joined while the steps above ran were not in the snapshot: register them too.
