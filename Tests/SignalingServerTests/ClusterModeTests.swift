@@ -257,13 +257,16 @@ struct ClusterModeTests {
     @Test func aCorruptIDCounterDoesNotStopARecovery() async throws {
         let cluster = try await NodeCluster.start(nodes: 1)
         let alice = try await Peer.join(cluster.nodes[0], name: "alice", room: "r")
+        func recoveries() -> Int { cluster.nodes[0].log.components(separatedBy: "registered in the cluster").count - 1 }
+        let before = recoveries()
         try await cluster.redis.withConnection { redis in
             _ = try await redis.send("SET", "users:next_id", "not a number")
             _ = try await redis.send("DEL", "servers:\(cluster.ids[0]):connections", "rooms:r:participants")
         }
         try await eventually("node 0 re-registers alice") { try await cluster.participants("r") == [alice.userID: cluster.ids[0]] }
-        try await eventually("node 0 is back in cluster mode") { try await cluster.health(0)["mode"] as? String == "cluster" }
-        try await eventually("the counter is reported") { cluster.nodes[0].log.contains("cannot raise the user-id counter") }
+        try await eventually("node 0 finishes a recovery") { recoveries() > before }
+        #expect(try await cluster.health(0)["mode"] as? String == "cluster")
+        #expect(cluster.nodes[0].log.contains("cannot raise the user-id counter"))
     }
 
     @Test func redisOutageFallsBackToLocalModeAndRecoversEmptyRedis() async throws {
