@@ -154,11 +154,20 @@ struct ClusterModeTests {
             }
         }
         #expect(try await cluster.health(0)["mode"] as? String == "cluster")
+        // Operators see them: /health and /metrics count the members other nodes cannot see.
+        #expect(try await cluster.health(0)["unregistered_members"] as? Int == 1)
+        #expect(try await httpGet(port: cluster.nodes[0].port, path: "/metrics").body.contains("sigctl_cluster_unregistered_members 1"))
 
         try await cluster.redis.withConnection { _ = try await $0.send("DEL", "rooms:owed:participants") }
         try await eventually("both members are registered") {
             try await cluster.participants("owed") == [alice.userID: cluster.ids[0], carol.userID: cluster.ids[1]]
         }
+        for i in cluster.nodes.indices {
+            try await eventually("node \(i) counts no unregistered member") {
+                try await cluster.health(i)["unregistered_members"] as? Int == 0
+            }
+        }
+        #expect(try await httpGet(port: cluster.nodes[0].port, path: "/metrics").body.contains("sigctl_cluster_unregistered_members 0"))
         try await alice.expect("UserJoined carol") { $0 == .userJoined(room: "owed", user: Participant(userID: carol.userID, username: "carol")) }
         try await carol.expect("UserJoined alice") { $0 == .userJoined(room: "owed", user: Participant(userID: alice.userID, username: "alice")) }
         let bob = try await Peer.connect(cluster.nodes[1], name: "bob")

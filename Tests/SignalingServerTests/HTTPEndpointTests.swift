@@ -47,6 +47,7 @@ struct HTTPEndpointTests {
                 #"sigctl_messages_in_total{type="Offer"} 1"#, #"sigctl_messages_out_total{type="Offer"} 1"#,
                 #"sigctl_errors_total{code="bad_message"} 1"#, "sigctl_relay_latency_seconds_count 1",
                 "sigctl_rate_limit_disconnects_total 0", "sigctl_slow_consumer_disconnects_total 0",
+                "sigctl_cluster_unregistered_members 0",
             ]
             // Messages out are counted once written, which may be a moment after the client has them.
             var text = ""

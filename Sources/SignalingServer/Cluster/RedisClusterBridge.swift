@@ -84,8 +84,11 @@ public final class RedisClusterBridge: ClusterBridge {
     var isClustered: Bool { state.withLock { $0.link.isClustered } }
 
     public var status: ClusterStatus {
-        let (clustered, commandUp, subscriptionUp) = state.withLock { ($0.link.isClustered, $0.link.commandLinkUp, $0.link.subscriptionUp) }
-        return ClusterStatus(mode: clustered ? .cluster : .local, redisConnected: commandUp, subscriptionLive: subscriptionUp)
+        let (clustered, commandUp, subscriptionUp, owed) = state.withLock {
+            ($0.link.isClustered, $0.link.commandLinkUp, $0.link.subscriptionUp, $0.owedRegistrations.count)
+        }
+        return ClusterStatus(mode: clustered ? .cluster : .local, redisConnected: commandUp, subscriptionLive: subscriptionUp,
+                             unregisteredMembers: owed)
     }
 
     // MARK: - ClusterBridge

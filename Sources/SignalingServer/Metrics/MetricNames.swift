@@ -22,6 +22,9 @@ public enum MetricNames {
     public static let oversizedDisconnects = "sigctl_oversized_disconnects_total"
     /// Counter: connections closed with 4000 because the same user connected again.
     public static let replacedConnections = "sigctl_replaced_connections_total"
+    /// Gauge: local members that other nodes cannot see yet, their cluster registration pending (as `/health`'s
+    /// `unregistered_members`).
+    public static let unregisteredMembers = "sigctl_cluster_unregistered_members"
 
     /// Label names.
     public static let typeLabel = "type"

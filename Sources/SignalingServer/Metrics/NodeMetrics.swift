@@ -19,6 +19,7 @@ public final class NodeMetrics: Sendable {
     let connectionsRejected: Metrics.Counter
     let oversizedDisconnects: Metrics.Counter
     let replacedConnections: Metrics.Counter
+    let unregisteredMembers: Metrics.Meter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -49,8 +50,10 @@ public final class NodeMetrics: Sendable {
         connectionsRejected = Metrics.Counter(label: MetricNames.connectionsRejected, factory: factory)
         oversizedDisconnects = Metrics.Counter(label: MetricNames.oversizedDisconnects, factory: factory)
         replacedConnections = Metrics.Counter(label: MetricNames.replacedConnections, factory: factory)
+        unregisteredMembers = Metrics.Meter(label: MetricNames.unregisteredMembers, factory: factory)
         connections.set(0)
         rooms.set(0)
+        unregisteredMembers.set(0)
     }
 
     func received(_ kind: ClientMessageKind) { messagesIn[Int(kind.rawValue)].increment() }

@@ -63,11 +63,15 @@ public struct ClusterStatus: Sendable, Equatable {
     /// Whether the pub/sub subscription is live: a node that silently stops hearing the cluster is the failure
     /// this field exists to show.
     public var subscriptionLive: Bool
+    /// Local members with no registration in Redis yet (it failed, or the node was cut off when they joined):
+    /// other nodes do not see them until the node registers them. Zero on a healthy node.
+    public var unregisteredMembers: Int
 
-    public init(mode: Mode, redisConnected: Bool, subscriptionLive: Bool) {
+    public init(mode: Mode, redisConnected: Bool, subscriptionLive: Bool, unregisteredMembers: Int = 0) {
         self.mode = mode
         self.redisConnected = redisConnected
         self.subscriptionLive = subscriptionLive
+        self.unregisteredMembers = unregisteredMembers
     }
 
     public static let standalone = ClusterStatus(mode: .local, redisConnected: false, subscriptionLive: false)
