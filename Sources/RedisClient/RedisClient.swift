@@ -58,13 +58,18 @@ public final class RedisClient: RedisCommandExecutor, Sendable {
             stateChanged: { [self] state in self.setState(state) },
             connected: { [self] connection in self.adopt(connection) }
         )
-        box.withLockedValue { inner in
+        let (waiters, observers) = box.withLockedValue { inner in
             inner.connection = nil
-            for (_, waiter) in inner.waiters { waiter.resume(throwing: RedisError.closed) }
-            inner.waiters = [:]
-            for (_, observer) in inner.observers { observer.finish() }
-            inner.observers = [:]
+            defer {
+                inner.waiters = [:]
+                inner.observers = [:]
+            }
+            return (inner.waiters, inner.observers)
         }
+        // Outside the lock: finishing a stream runs its termination handler at once, and that handler takes the
+        // lock (a recursive lock is a crash).
+        for (_, waiter) in waiters { waiter.resume(throwing: RedisError.closed) }
+        for (_, observer) in observers { observer.finish() }
     }
 
     public var state: RedisConnectionState { box.withLockedValue { $0.state } }

@@ -150,4 +150,23 @@ struct ReconnectTests {
             group.cancelAll()
         }
     }
+
+    /// A client that stops while someone still holds its state stream (not iterating, not cancelled) finishes that
+    /// stream, whose termination handler then runs: the client must not hold its own lock at that moment.
+    @Test func stoppingWithAnOpenStateStreamFinishesIt() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let client = RedisClient(configuration: try redis.configuration,
+                                 policy: ReconnectPolicy(initialDelay: .milliseconds(20), maximumDelay: .milliseconds(100)))
+        let updates = client.stateUpdates()
+        let running = Task { await client.run() }
+        var it = updates.makeAsyncIterator()
+        while let s = await it.next(), s != .connected {}
+        running.cancel()
+        await running.value
+        var rest: [RedisConnectionState] = []
+        while let s = await it.next() { rest.append(s) }  // ends: the stream was finished
+        #expect(!rest.contains(.connected))
+        #expect(client.state == .closed)
+    }
 }
