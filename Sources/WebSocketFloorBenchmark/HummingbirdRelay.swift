@@ -22,12 +22,7 @@ enum HummingbirdRelay {
             } catch {}
             relay.disconnect(user)
         }
-        let app = Application(
-            router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: .init(maxFrameSize: 1 << 16, autoPing: .disabled))),
-            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
-            logger: { var logger = Logger(label: "floor"); logger.logLevel = .warning; return logger }())
-        try await app.runService()
+        try await serve(router, port: port)
     }
 
     /// Hummingbird's basic WebSocket context plus the connection's channel, as the node's context has.
@@ -61,6 +56,11 @@ enum HummingbirdRelay {
             }
             relay.disconnect(user)
         }
+        try await serve(router, port: port)
+    }
+
+    /// Both variants' server: HTTP/1 with the WebSocket upgrade, on loopback, quiet.
+    private static func serve<Context: WebSocketRequestContext>(_ router: Router<Context>, port: Int) async throws {
         let app = Application(
             router: router,
             server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: .init(maxFrameSize: 1 << 16, autoPing: .disabled))),
