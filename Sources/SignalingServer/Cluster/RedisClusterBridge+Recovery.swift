@@ -17,7 +17,7 @@ extension RedisClusterBridge {
         defer { state.withLock { $0.recovering = false } }
         do {
             var members = local.localMembers()
-            let present = Set(members.map { MemberKey(user: $0.userID, room: $0.room) })
+            let present = Set(members.map(MemberKey.init))
             for record in try await registry.records(onNode: nodeID)
             where !present.contains(MemberKey(user: record.userID, room: record.roomID)) {
                 try await unregisterTolerantly(userID: record.userID, room: record.roomID, connectionID: record.connectionID)
@@ -39,21 +39,21 @@ extension RedisClusterBridge {
             // Users who joined while the steps above ran were not in the snapshot: register them too.
             var registered = present
             for _ in 0..<3 {
-                let late = local.localMembers().filter { !registered.contains(MemberKey(user: $0.userID, room: $0.room)) }
+                let late = local.localMembers().filter { !registered.contains(MemberKey($0)) }
                 if late.isEmpty { break }
                 try await registerEach(late)
-                registered.formUnion(late.map { MemberKey(user: $0.userID, room: $0.room) })
+                registered.formUnion(late.map(MemberKey.init))
                 members += late
             }
 
             // Users who left while the steps above ran may have been written back by them (their unregistration
             // can run before `registerEach`): remove those records again, and announce only who is still here.
-            let stillHere = Set(local.localMembers().map { MemberKey(user: $0.userID, room: $0.room) })
-            for member in members where !stillHere.contains(MemberKey(user: member.userID, room: member.room)) {
+            let stillHere = Set(local.localMembers().map(MemberKey.init))
+            for member in members where !stillHere.contains(MemberKey(member)) {
                 try await unregisterTolerantly(userID: member.userID, room: member.room,
                                                connectionID: ConnectionRecord.connectionID(member.connectionID))
             }
-            members.removeAll { !stillHere.contains(MemberKey(user: $0.userID, room: $0.room)) }
+            members.removeAll { !stillHere.contains(MemberKey($0)) }
 
             try await registry.publish(ClusterEvent.serverStarted(nodeID: nodeID, at: Self.unixNow()))
             // A member can still leave now; its unregistration and these announcements are each atomic in Redis,
@@ -79,14 +79,11 @@ extension RedisClusterBridge {
     private func registerEach(_ members: [RoomMember]) async throws(RedisError) {
         let failures = try await registry.registerEach(members.map(ConnectionRecord.init), node: nodeID)
         for (member, failure) in zip(members, failures) {
-            let key = MemberKey(user: member.userID, room: member.room)
             guard let failure else {
-                state.withLock { state in
-                    if state.owedRegistrations[key]?.connectionID == member.connectionID { state.owedRegistrations[key] = nil }
-                }
+                state.withLock { $0.settleOwed(member) }
                 continue
             }
-            state.withLock { $0.owedRegistrations[key] = member }
+            state.withLock { $0.owedRegistrations[MemberKey(member)] = member }
             logger.warning("cluster registration failed; will retry",
                            metadata: ["room.id": "\(member.room)", "user.id": "\(member.userID)", "error": "\(failure)"])
         }
@@ -111,16 +108,10 @@ extension RedisClusterBridge {
         func isHere(_ member: RoomMember) -> Bool {
             local.localMembers(of: member.room).contains { $0.userID == member.userID && $0.connectionID == member.connectionID }
         }
-        func settled(_ member: RoomMember) {
-            state.withLock { state in
-                let key = MemberKey(user: member.userID, room: member.room)
-                if state.owedRegistrations[key]?.connectionID == member.connectionID { state.owedRegistrations[key] = nil }
-            }
-        }
         var rooms: Set<String> = []
         for member in owed {
             guard isHere(member) else {
-                settled(member)
+                state.withLock { $0.settleOwed(member) }
                 continue
             }
             let record = ConnectionRecord(member)
@@ -139,7 +130,7 @@ extension RedisClusterBridge {
                     try await registry.unregister(userID: member.userID, room: member.room, node: nodeID,
                                                   connectionID: record.connectionID, announce: true)
                 }
-                settled(member)
+                state.withLock { $0.settleOwed(member) }
                 logger.info("registered a member whose join registration had failed",
                             metadata: ["room.id": "\(member.room)", "user.id": "\(member.userID)"])
             } catch {
@@ -234,4 +225,8 @@ extension RedisClusterBridge {
 struct MemberKey: Hashable {
     var user: UserID
     var room: String
+}
+
+extension MemberKey {
+    init(_ member: RoomMember) { self.init(user: member.userID, room: member.room) }
 }

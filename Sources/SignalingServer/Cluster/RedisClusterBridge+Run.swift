@@ -136,7 +136,7 @@ extension RedisClusterBridge {
         let joined = local.joinedMembers()
         guard !joined.isEmpty else { return false }
         return state.withLock { state in
-            joined.contains { state.owedRegistrations[MemberKey(user: $0.userID, room: $0.room)]?.connectionID != $0.connectionID }
+            joined.contains { !state.isOwed($0) }
         }
     }
 

@@ -51,6 +51,15 @@ public final class RedisClusterBridge: ClusterBridge {
         /// Registry changes started (joins, leaves, recoveries), so that a heartbeat that finds no connections hash
         /// can tell records that really vanished from a join or leave under way (see `confirmRecordsVanished`).
         var registryChanges: UInt64 = 0
+
+        /// Drops `member`'s owed registration, unless a newer connection of the same user owes one in that room.
+        mutating func settleOwed(_ member: RoomMember) {
+            let key = MemberKey(member)
+            if owedRegistrations[key]?.connectionID == member.connectionID { owedRegistrations[key] = nil }
+        }
+
+        /// Whether `member` is owed a registration (its record is missing by design).
+        func isOwed(_ member: RoomMember) -> Bool { owedRegistrations[MemberKey(member)]?.connectionID == member.connectionID }
     }
 
     public init(configuration: NodeConfiguration, local: any LocalDelivery, logger: Logger) throws {
@@ -151,7 +160,7 @@ public final class RedisClusterBridge: ClusterBridge {
         state.withLock { state in
             let stillKnown = missing.intersection(state.roster.members(of: member.room).keys)
             state.untold[member.room, default: [:]][member.userID] = stillKnown
-            state.owedRegistrations[MemberKey(user: member.userID, room: member.room)] = member
+            state.owedRegistrations[MemberKey(member)] = member
         }
     }
 
@@ -160,8 +169,7 @@ public final class RedisClusterBridge: ClusterBridge {
         state.withLock { state in
             state.registryChanges &+= 1
             state.untold[member.room]?[member.userID] = nil
-            let key = MemberKey(user: member.userID, room: member.room)
-            if state.owedRegistrations[key]?.connectionID == member.connectionID { state.owedRegistrations[key] = nil }
+            state.settleOwed(member)
             if roomEmptyLocally {
                 state.roster.forget(room: member.room)
                 state.untold[member.room] = nil
