@@ -38,6 +38,8 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     private let commandTimeout: TimeAmount?
     private var watchdog: RepeatedTask?
     private let onPush: (@Sendable (RESPValue) -> Void)?
+    /// A flush is scheduled for the end of this tick.
+    private var flushScheduled = false
 
     init(commandTimeout: TimeAmount?, onPush: (@Sendable (RESPValue) -> Void)? = nil) {
         self.commandTimeout = commandTimeout
@@ -81,6 +83,16 @@ final class RedisChannelHandler: ChannelDuplexHandler {
             pending.append((outbound.waiter, .now()))
         }
         context.write(wrapOutboundOut(outbound.bytes), promise: promise)
+        // Auto-pipelining: every command written during this tick of the event loop leaves in one flush, once
+        // the writes already queued on the loop have run.
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let (handler, context) = bound.value
+            handler.flushScheduled = false
+            context.flush()
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

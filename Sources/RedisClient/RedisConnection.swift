@@ -141,12 +141,13 @@ public final class RedisConnection: Sendable, RedisCommandExecutor {
     }
 
     /// Writes, making sure the waiter hears of a failed write: on a channel that has already closed, the
-    /// handler that would fail it is gone, and the reply would never come.
+    /// handler that would fail it is gone, and the reply would never come. No flush here: the handler flushes
+    /// once per event-loop tick, so commands issued together go out in one write (auto-pipelining).
     private func send(_ outbound: RedisOutbound) {
         let written = channel.eventLoop.makePromise(of: Void.self)
         let waiter = outbound.waiter
         written.futureResult.whenFailure { _ in waiter.fail(.connectionLost) }  // a second completion is ignored
-        channel.writeAndFlush(outbound, promise: written)
+        channel.write(outbound, promise: written)
     }
 
     public var isActive: Bool { channel.isActive }

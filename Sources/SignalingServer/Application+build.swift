@@ -1,5 +1,5 @@
 import Hummingbird
-import HummingbirdWebSocket
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -47,18 +47,15 @@ public func buildApplication(
     let node = await SignalingNode(configuration: configuration, logger: logger, bridgeFactory: bridgeFactory)
     let router = Router(context: NodeRequestContext.self)
     StatusController(node: node).addRoutes(to: router)
-    WebSocketController(node: node).addRoutes(to: router)
 
     let listening = ListeningPort()
+    let liveness = LivenessRegistry(interval: configuration.pingInterval)
     let app = Application(
         router: router,
-        server: .http1WebSocketUpgrade(
-            webSocketRouter: router,
-            configuration: .init(
-                ws: .init(
-                    maxFrameSize: configuration.maxFrameSize,
-                    autoPing: configuration.pingInterval.map { .enabled(timePeriod: $0) } ?? .disabled,
-                    closeTimeout: configuration.closeHandshakeTimeout))),
+        // HTTP requests go to the router; WebSocket upgrades of /ws to the node's channel handlers.
+        server: HTTPServerBuilder { responder in
+            NodeChildChannel(responder: responder, node: node, liveness: liveness)
+        },
         configuration: .init(
             address: .hostname(configuration.bindAddress, port: configuration.port),
             serverName: nil),

@@ -59,48 +59,55 @@ struct RateLimiterTests {
     }
 }
 
-@Suite("Outbound queue", .timeLimit(.minutes(1)))
-struct OutboundQueueTests {
-    func frame(_ size: Int = 10) -> OutboundFrame {
-        OutboundFrame(bytes: ByteBuffer(repeating: 0x41, count: size), kind: .offer, receivedAt: nil)
+@Suite("Connection outbox", .timeLimit(.minutes(1)))
+struct ConnectionOutboxTests {
+    func connection(limit: Int, bytes: Int) -> Connection {
+        Connection(queueLimit: limit, queueByteLimit: bytes, logger: testLogger, metrics: NodeMetrics())
     }
 
-    @Test func overflowByCountClosesTheQueue() async {
-        let queue = OutboundQueue(limit: 3, byteLimit: 1 << 20)
-        #expect(queue.enqueue(frame()) == .queued)
-        #expect(queue.enqueue(frame()) == .queued)
-        #expect(queue.enqueue(frame()) == .queued)
-        #expect(queue.enqueue(frame()) == .overflow)
-        #expect(queue.enqueue(frame()) == .closed)
-        #expect(queue.count == 0, "dropped on overflow: memory is released at once")
-        guard case .finished = await queue.next() else { Issue.record("expected finished"); return }
+    func frame(_ size: Int = 10) -> ByteBuffer {
+        ByteBuffer(repeating: 0x41, count: size)
+    }
+
+    @Test func overflowByCountCutsTheConnectionOff() {
+        let c = connection(limit: 3, bytes: 1 << 20)
+        #expect(c.send(frame(), kind: .offer))
+        #expect(c.send(frame(), kind: .offer))
+        #expect(c.send(frame(), kind: .offer))
+        #expect(!c.send(frame(), kind: .offer))
+        #expect(!c.send(frame(), kind: .offer))
+        #expect(c.queuedCount == 0, "dropped on overflow: memory is released at once")
+        #expect(c.isClosing)
+        #expect(c.takeBatch() == nil)
     }
 
     @Test func overflowByBytes() {
-        let queue = OutboundQueue(limit: 100, byteLimit: 100)
-        #expect(queue.enqueue(frame(60)) == .queued)
-        #expect(queue.enqueue(frame(60)) == .overflow)
+        let c = connection(limit: 100, bytes: 100)
+        #expect(c.send(frame(60), kind: .offer))
+        #expect(!c.send(frame(60), kind: .offer))
+        #expect(c.isClosing)
     }
 
-    @Test func batchesThenCloseAfterQueuedFrames() async {
-        let queue = OutboundQueue(limit: 10, byteLimit: 1 << 20)
-        queue.enqueue(frame())
-        queue.enqueue(frame())
-        queue.close(code: 1008, reason: "flood")
-        #expect(queue.enqueue(frame()) == .closed)
-        guard case .close(let frames, let code, _) = await queue.next() else { Issue.record("expected close"); return }
-        #expect(frames.count == 2)
-        #expect(code == 1008)
-        guard case .finished = await queue.next() else { Issue.record("expected finished"); return }
+    @Test func theCloseFrameFollowsTheQueuedFramesAndEndsTheOutbox() {
+        let c = connection(limit: 10, bytes: 1 << 20)
+        c.send(frame(), kind: .offer)
+        c.send(frame(), kind: .offer)
+        c.close(code: 1008, reason: "flood")
+        c.close(code: 1001, reason: "only the first close counts")
+        #expect(!c.send(frame(), kind: .offer))
+        guard let batch = c.takeBatch(), let close = batch.close else { Issue.record("expected close"); return }
+        #expect(batch.frames.count == 2)
+        #expect(close.code == 1008)
+        #expect(c.takeBatch() == nil)
     }
 
-    @Test func aWaitingWriterIsWoken() async {
-        let queue = OutboundQueue(limit: 10, byteLimit: 1 << 20)
-        async let batch = queue.next()
-        try? await Task.sleep(for: .milliseconds(20))
-        queue.enqueue(frame(7))
-        guard case .frames(let frames) = await batch else { Issue.record("expected frames"); return }
-        #expect(frames.map(\.bytes.readableBytes) == [7])
+    @Test func framesAreTakenInOrderAndOnce() {
+        let c = connection(limit: 10, bytes: 1 << 20)
+        for size in [3, 5, 7] { c.send(frame(size), kind: .offer) }
+        #expect(c.takeBatch()?.frames.map(\.bytes.readableBytes) == [3, 5, 7])
+        #expect(c.takeBatch() == nil)
+        c.send(frame(9), kind: .answer)
+        #expect(c.takeBatch()?.frames.map(\.bytes.readableBytes) == [9])
     }
 }
 

@@ -10,7 +10,7 @@ struct RoomHubTests {
     let metrics = NodeMetrics()
 
     func connection() -> Connection {
-        Connection(queueLimit: 100, queueByteLimit: 1 << 20, logger: testLogger, metrics: metrics, closeTransport: {})
+        Connection(queueLimit: 100, queueByteLimit: 1 << 20, logger: testLogger, metrics: metrics)
     }
 
     func member(_ connection: Connection, _ id: UserID, _ name: String, room: String = "r") -> RoomMember {
@@ -19,9 +19,8 @@ struct RoomHubTests {
 
     /// Everything queued for a connection, decoded.
     func drain(_ connection: Connection) async -> [ServerMessage] {
-        guard connection.queue.count > 0 else { return [] }
-        guard case .frames(let frames) = await connection.queue.next() else { return [] }
-        return frames.map { try! ServerMessage.decode(Array($0.bytes.readableBytesView)) }
+        guard let batch = connection.takeBatch() else { return [] }
+        return batch.frames.map { try! ServerMessage.decode(Array(ServerFrame.payload(of: $0.bytes).readableBytesView)) }
     }
 
     func join(_ hub: RoomHub, _ connection: Connection, _ id: UserID, _ name: String, remote: [Participant] = []) {
@@ -42,7 +41,7 @@ struct RoomHubTests {
         #expect(hub.beginJoin(b, as: mb) == .started)
         // While b's registration is in flight, a remote user's UserJoined arrives for the room.
         hub.deliver(.userJoined(room: "r", user: Participant(userID: 7, username: "remote")), toMembersOf: "r", excluding: 7)
-        #expect(b.queue.count == 0, "held until RoomJoined")
+        #expect(b.queuedCount == 0, "held until RoomJoined")
         #expect(hub.completeJoin(b, as: mb, remote: [Participant(userID: 7, username: "remote"), Participant(userID: 2, username: "b")]))
         let bSees = await drain(b)
         #expect(bSees.first == .roomJoined(room: "r", userID: 2, participants: [
@@ -81,12 +80,12 @@ struct RoomHubTests {
         let removed = hub.bind(new, to: 42)
         #expect(removed.map(\.userID) == [42])
         #expect(await drain(mate) == [.userLeft(room: "r", userID: 42)])
-        guard case .close(let frames, let code, _) = await old.queue.next() else {
+        guard let batch = old.takeBatch(), let close = batch.close else {
             Issue.record("old connection not closed")
             return
         }
-        #expect(code == CloseCode.replaced)
-        #expect(frames.count == 1)
+        #expect(close.code == CloseCode.replaced)
+        #expect(batch.frames.count == 1)
         // The replaced connection takes part in nothing any more.
         #expect(hub.beginJoin(old, as: member(old, 42, "alice")) == .gone)
         #expect(hub.replaceUser(42, keeping: new.id).isEmpty)

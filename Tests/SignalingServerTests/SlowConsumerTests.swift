@@ -74,6 +74,6 @@ struct SlowConsumerTests {
 extension RoomHub {
     /// Whether some connection's queue has overflowed or is closing: the node has decided to cut it.
     var hasConnectionBeingCut: Bool {
-        state.withLock { state in state.connections.values.contains { $0.queue.isClosing } }
+        state.withLock { state in state.connections.values.contains { $0.isClosing } }
     }
 }

@@ -6,15 +6,26 @@ import SignalingProtocol
 /// The protocol logic of one connection: rate limit, decoding, and the checks of PROTOCOL.md §1 in the contract's
 /// order — shape and names (done by `ClientMessage.decode`), then token, room state, target.
 ///
-/// It sees complete messages, never frames or sockets (that is `WebSocketController`'s job), and it talks to the
-/// node through `RoomHub` and `ClusterBridge` only. One session per connection, driven by that connection's reader
-/// alone, so its own state needs no lock.
-final class Session {
+/// It sees complete messages, never frames or sockets (that is `WebSocketConnectionHandler`'s job), and it talks to
+/// the node through `RoomHub` and `ClusterBridge` only. What needs no other process (checks, errors, relays between
+/// users of this node) is decided at once, on the connection's event loop; what needs the cluster (a join, a leave
+/// in cluster mode, a relay to another node) comes back as a `.later` step, during which the handler holds the
+/// connection's next messages back.
+///
+/// One session per connection. Its state is touched by one party at a time, never two: the connection's event
+/// loop, or the single `.later` step it has started and waits for; hence `@unchecked Sendable`.
+final class Session: @unchecked Sendable {
     /// What the connection does after a message.
-    enum Disposition: Equatable {
+    enum Disposition: Equatable, Sendable {
         case keepOpen
         /// Close with this code after the queued frames (the `Error` explaining why goes first).
         case close(code: UInt16, reason: String)
+    }
+
+    /// A message's handling: finished, or an async step to run before the connection's next message.
+    enum Step {
+        case done(Disposition)
+        case later(@Sendable () async -> Disposition)
     }
 
     let connection: Connection
@@ -35,19 +46,18 @@ final class Session {
     // MARK: Messages
 
     /// A complete text message.
-    func receiveText(_ bytes: ByteBuffer, at receivedAt: ContinuousClock.Instant) async -> Disposition {
-        if let limited = rateLimit(at: receivedAt) { return limited }
+    func receiveText(_ bytes: ByteBuffer, at receivedAt: ContinuousClock.Instant) -> Step {
+        if let limited = rateLimit(at: receivedAt) { return .done(limited) }
         let decoded = bytes.withUnsafeReadableBytes { buffer in
             Result { () throws(ProtocolError) -> ClientMessage in try ClientMessage.decode(buffer) }
         }
         switch decoded {
         case .failure(let error):
             connection.send(.error(error))
-            return error.code == .tooLarge ? tooLarge() : .keepOpen
+            return .done(error.code == .tooLarge ? tooLarge() : .keepOpen)
         case .success(let message):
             node.metrics.received(ClientMessageKind(message))
-            await handle(message, receivedAt: receivedAt)
-            return .keepOpen
+            return handle(message, receivedAt: receivedAt)
         }
     }
 
@@ -87,14 +97,17 @@ final class Session {
         }
     }
 
-    private func handle(_ message: ClientMessage, receivedAt: ContinuousClock.Instant) async {
+    private func handle(_ message: ClientMessage, receivedAt: ContinuousClock.Instant) -> Step {
         switch message {
         case .join(let room, let username, let token):
-            await join(room: room, username: username, token: token)
+            return .later {
+                await self.join(room: room, username: username, token: token)
+                return .keepOpen
+            }
         case .leave(let room):
-            await leave(room: room)
+            return leave(room: room)
         case .offer(let room, _, let target), .answer(let room, _, let target), .iceCandidate(let room, _, let target):
-            await relay(message, room: room, target: target, receivedAt: receivedAt)
+            return relay(message, room: room, target: target, receivedAt: receivedAt)
         }
     }
 
@@ -186,14 +199,27 @@ final class Session {
 
     // MARK: Leave
 
-    private func leave(room: String) async {
+    /// Local room-mates are told at once; in cluster mode `RoomLeft` waits for the cluster's record to be gone, so
+    /// a `Join` that follows cannot overtake the removal.
+    private func leave(room: String) -> Step {
         switch node.hub.leave(connection, room: room) {
         case .failure(let error):
             connection.send(.error(error))
+            return .done(.keepOpen)
         case .success(let member):
-            await node.bridge.unregister(member)
-            connection.send(.roomLeft(room: room))
-            logger.debug("left room", metadata: ["room.id": .string(room)])
+            let finish: @Sendable () -> Void = { [connection, logger] in
+                connection.send(.roomLeft(room: room))
+                logger.debug("left room", metadata: ["room.id": .string(room)])
+            }
+            guard !(node.bridge is LocalBridge) else {
+                finish()
+                return .done(.keepOpen)
+            }
+            return .later {
+                await self.node.bridge.unregister(member)
+                finish()
+                return .keepOpen
+            }
         }
     }
 
@@ -201,37 +227,41 @@ final class Session {
 
     private func relay(
         _ message: ClientMessage, room: String, target: UserID, receivedAt: ContinuousClock.Instant
-    ) async {
+    ) -> Step {
         guard let userID, let relayed = message.relayed(from: userID) else {
             connection.send(.error(.notInRoom(room)))
-            return
+            return .done(.keepOpen)
         }
-        let bytes = Connection.encode(relayed)
+        let frame = Connection.encode(relayed)
         let kind = ServerMessageKind(relayed)
-        switch node.hub.route(from: connection, room: room, to: target, bytes, kind: kind, receivedAt: receivedAt) {
+        switch node.hub.route(from: connection, room: room, to: target, frame, kind: kind, receivedAt: receivedAt) {
         case .delivered:
-            return
+            return .done(.keepOpen)
         case .rejected(let error):
             connection.send(.error(error))
+            return .done(.keepOpen)
         case .remote:
             let signal = RelaySignal(room: room, from: userID, to: target, message: relayed, receivedAt: receivedAt)
-            switch await node.bridge.relay(signal) {
-            case .delivered:
-                return
-            case .targetNotFound:
-                connection.send(.error(.targetNotFound(target, room: room)))
-            case .unavailable:
-                connection.send(.error(.serverBusy("cannot reach the cluster to relay to user \(target)")))
+            return .later { [node, connection] in
+                switch await node.bridge.relay(signal) {
+                case .delivered:
+                    break
+                case .targetNotFound:
+                    connection.send(.error(.targetNotFound(target, room: room)))
+                case .unavailable:
+                    connection.send(.error(.serverBusy("cannot reach the cluster to relay to user \(target)")))
+                }
+                return .keepOpen
             }
         }
     }
 
     // MARK: Close
 
-    /// The socket is gone, for whatever reason: an implicit `Leave`.
-    func disconnected() async {
-        if let member = node.hub.remove(connection) {
-            await node.bridge.unregister(member)
-        }
+    /// The socket is gone, for whatever reason: an implicit `Leave`. Room-mates on this node are told at once; the
+    /// returned step tells the cluster.
+    func disconnected() -> (@Sendable () async -> Void)? {
+        guard let member = node.hub.remove(connection), !(node.bridge is LocalBridge) else { return nil }
+        return { [node] in await node.bridge.unregister(member) }
     }
 }

@@ -1,17 +1,11 @@
 import Hummingbird
-import HummingbirdWebSocket
-import NIOCore
 
-/// The request context of the node's router: Hummingbird's basic context plus the connection's channel, which
-/// the WebSocket controller needs to cut off a client that stops reading (its close frame could never be written).
-public struct NodeRequestContext: RequestContext, WebSocketRequestContext {
+/// The request context of the node's HTTP router (`/health`, `/metrics`, `/`). WebSocket connections never reach
+/// the router: they are upgraded below it (`NodeChildChannel`).
+public struct NodeRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    public let webSocket: WebSocketHandlerReference<Self>
-    public let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.webSocket = .init()
-        self.channel = source.channel
     }
 }
