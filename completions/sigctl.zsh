@@ -275,13 +275,14 @@ _sigctl_simulate() {
         local -ar subcommands=(
             'relay:One-way relay latency: client pairs exchange Offers and Answers at a fixed rate.'
             'joins:Joins per second: concurrent clients join rooms, spread round-robin over the given nodes.'
+            'storm:Reconnect storm: every client connects and joins at the same moment, as after a node dies.'
             'idle:Idle connections: open and join many, hold them, close them (for measuring node memory).'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        relay|joins|idle)
+        relay|joins|storm|idle)
             "_sigctl_simulate_${words[1]}" && ret=0
             ;;
         esac
@@ -325,6 +326,23 @@ _sigctl_simulate_joins() {
         '--room-size[Members per room.]:n:'
         '--reuse-connections[Join, Leave and join again on a few open connections.]'
         '--close-after-join[Close each new connection after its RoomJoined.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_sigctl_simulate_storm() {
+    local -i ret=1
+    local -ar ___format=('text' 'json')
+    local -ar arg_specs=(
+        '--format[Output format\: text or json (one JSON object).]:format:{__sigctl_complete "${___format[@]}"}'
+        '--quiet[Print only the report\: no progress lines.]'
+        '--no-color[Never color the output (also when NO_COLOR is set or stdout is not a terminal).]'
+        '*--url[WebSocket URL of a node (repeatable\: clients are spread round-robin).]:url:'
+        '--clients[Clients that connect and join at once.]:n:'
+        '--room-size[Members per room.]:n:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
