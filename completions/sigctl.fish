@@ -177,7 +177,7 @@ complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options 
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl sweep" yes' -l 'yes' -d 'Do not ask for confirmation (required when stdin is not a terminal).'
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl sweep" node' -l 'node' -d 'Sweep only this node.' -rfka ''
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl sweep" force' -l 'force' -d 'With --node: sweep it even though its heartbeat is live (deletes the heartbeat first).'
-complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl sweep" explain' -l 'explain' -d 'Print the Redis commands a sweep runs, and run nothing.'
+complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl sweep" explain' -l 'explain' -d 'Print the Redis commands a sweep runs, and run nothing; with --dry-run, those it would run on each dead node found.'
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl sweep" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl tail" redis-url' -l 'redis-url' -d 'Redis URL of the cluster (env REDIS_URL, then .env; default redis://127.0.0.1:6379).' -rfka ''
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl tail" format' -l 'format' -d 'Output format: text or json (json: one document for listings, one object per line for streams).' -rfka 'text json'

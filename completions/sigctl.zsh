@@ -234,7 +234,7 @@ _sigctl_sweep() {
         '--yes[Do not ask for confirmation (required when stdin is not a terminal).]'
         '--node[Sweep only this node.]:node-id:'
         '--force[With --node\: sweep it even though its heartbeat is live (deletes the heartbeat first).]'
-        '--explain[Print the Redis commands a sweep runs, and run nothing.]'
+        '--explain[Print the Redis commands a sweep runs, and run nothing; with --dry-run, those it would run on each dead node found.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0

@@ -53,6 +53,7 @@ extension SigctlEndToEnd {
             let deadServer = try #require((try? servers.json() as? [[String: Any]])?.first { $0["node_id"] as? String == w.dead }, "\(servers)")
             #expect(deadServer["status"] as? String == "dead" && deadServer["alive"] as? Bool == false, "\(servers)")
             #expect(int(deadServer["connection_count"]) == 2 && deadServer["heartbeat"] == nil, "\(servers)")
+            #expect(deadServer["heartbeat_age_s"] == nil, "no heartbeat, no age: \(servers)")
             let serversText = try await sigctl(["servers", "list"] + w.url)
             #expect(serversText.stdoutLines.first { $0.hasPrefix(w.dead + " ") }?.contains("dead") == true, "\(serversText)")
             let inspect = try await sigctl(["rooms", "inspect", w.room, "--format", "json"] + w.url)
@@ -105,6 +106,44 @@ extension SigctlEndToEnd {
             let steps = try #require(try explainJSON.json() as? [[String: Any]], "\(explainJSON)")
             #expect(!steps.isEmpty && steps.allSatisfy { $0["command"] is String && $0["purpose"] is String }, "\(explainJSON)")
             #expect(try await redis.snapshot() == before, "--explain changes nothing")
+
+            // --dry-run --explain: the commands a sweep would run on the dead node it finds, with that node's keys,
+            // users and payloads filled in, and dry-run's exit status.
+            let plan = try await sigctl(["sweep", "--dry-run", "--explain"] + w.url)
+            #expect(plan.exitCode == 1, "\(plan)")
+            let concrete = [
+                "servers:\(w.dead):sweeping",
+                "HSCAN servers:\(w.dead):connections",
+                "HDEL servers:\(w.dead):connections \(bob.userID)",
+                "HDEL servers:\(w.dead):connections \(carol.userID)",
+                "HDEL rooms:\(w.room):participants \(bob.userID)",
+                "HDEL rooms:\(w.lonely):participants \(carol.userID)",
+                #"PUBLISH cluster:messages {"UserLeft":{"room_id":"\#(w.room)","user_id":\#(bob.userID),"#,
+                #"PUBLISH cluster:messages {"UserLeft":{"room_id":"\#(w.lonely)","user_id":\#(carol.userID),"#,
+                #"PUBLISH cluster:events {"ServerSwept":{"node_id":"\#(w.dead)","users_removed":2,"by":"sigctl""#,
+            ]
+            for command in concrete {
+                #expect(plan.stdout.contains(command), "--dry-run --explain shows \(command): \(plan)")
+            }
+            for placeholder in ["{node}", "{user}", "{room}"] {
+                #expect(!plan.stdout.contains(placeholder), "no placeholder \(placeholder) left: \(plan)")
+            }
+            #expect(!plan.stdout.contains("servers:\(w.live):"), "nothing of the live node: \(plan)")
+            #expect(!plan.stdoutLines.contains { $0.hasSuffix("HDEL rooms:\(w.room):participants \(w.survivor.userID)") },
+                    "the survivor stays: \(plan)")
+            #expect(!containsEscapes(plan.stdout), "\(plan)")
+            let planJSON = try await sigctl(["sweep", "--dry-run", "--explain", "--format", "json"] + w.url)
+            #expect(planJSON.exitCode == 1, "\(planJSON)")
+            let explained = try #require(try planJSON.json() as? [String: Any], "\(planJSON)")
+            #expect(explained["dry_run"] as? Bool == true && explained["by"] as? String == "sigctl", "\(planJSON)")
+            let planned = explained["nodes"] as? [[String: Any]] ?? []
+            #expect(planned.map { $0["node_id"] as? String } == [w.dead], "only the dead node: \(planJSON)")
+            #expect(int(planned.first?["users_removed"]) == 2, "\(planJSON)")
+            let plannedCommands = (planned.first?["steps"] as? [[String: Any]] ?? []).compactMap { $0["command"] as? String }
+            for command in concrete {
+                #expect(plannedCommands.contains { $0.contains(command) }, "JSON steps show \(command): \(planJSON)")
+            }
+            #expect(try await redis.snapshot() == before, "--dry-run --explain changes nothing")
 
             // Without --yes and without a terminal: refused, nothing changed.
             let refused = try await sigctl(["sweep"] + w.url)
