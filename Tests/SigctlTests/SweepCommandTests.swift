@@ -240,11 +240,19 @@ extension SigctlEndToEnd {
             #expect(forced.exitCode == 0, "\(forced)")
             let nodes = (try? forced.json() as? [String: Any])?["nodes"] as? [[String: Any]] ?? []
             #expect(nodes.map { $0["node_id"] as? String } == [node] && nodes.first?["outcome"] as? String == "swept", "\(forced)")
-            #expect(try await !cluster.redis.exists("rooms:alive-room:participants"))
-            #expect(try await !cluster.redis.exists("servers:\(node):connections"))
+            #expect(int(nodes.first?["users_removed"]) == 1, "\(forced)")
             try await eventually("UserLeft and ServerSwept published") {
                 events.objects.contains { uint(($0["UserLeft"] as? [String: Any])?["user_id"]) == peer.userID }
                     && events.objects.contains { ($0["ServerSwept"] as? [String: Any])?["by"] as? String == "sigctl" }
+            }
+            // The node is alive: it notices it was swept and re-enters the cluster (PROTOCOL.md §2), its user with it.
+            try await eventually("the swept node re-registers") {
+                let participants = try await cluster.redis.hgetall("rooms:alive-room:participants")
+                let beating = try await cluster.redis.exists("servers:\(node):heartbeat")
+                return participants == ["\(peer.userID)": node] && beating
+            }
+            try await eventually("ServerStarted published") {
+                events.objects.contains { ($0["ServerStarted"] as? [String: Any])?["node_id"] as? String == node }
             }
             await events.stop()
         }

@@ -13,6 +13,61 @@ struct ClusterWatchTests {
     /// A heartbeat interval far longer than any of these tests: whatever the node notices, its heartbeat did not.
     static let slowHeartbeat = ["--heartbeat-interval", "60s", "--heartbeat-ttl", "180s"]
 
+    /// PROTOCOL.md §2: a node notices within 5 s that its registration vanished, whatever `HEARTBEAT_INTERVAL` is.
+    @Test func aNodeWhoseConnectionsHashIsDeletedReRegistersWithinFiveSeconds() async throws {
+        let cluster = try await NodeCluster.start([Self.slowHeartbeat])
+        let events = try await EventRecorder.start(cluster.redis, channels: [ClusterChannels.events])
+        let peer = try await Peer.connect(cluster.nodes[0], name: "p")
+        try await peer.join("vanish")
+        let connections = "servers:\(cluster.ids[0]):connections"
+        #expect(try await cluster.redis.hgetall(connections).keys.sorted() == ["\(peer.userID)"])
+
+        try await cluster.redis.withConnection { _ = try await $0.send("DEL", connections) }
+        let clock = ContinuousClock()
+        let deleted = clock.now
+        try await eventually("the node re-registers its user", timeout: .seconds(30), interval: .milliseconds(50)) {
+            try await cluster.redis.hgetall(connections).keys.contains("\(peer.userID)")
+        }
+        let took = clock.now - deleted
+        #expect(took < .seconds(5), "noticed after \(took)")
+        #expect(try await cluster.participants("vanish") == [peer.userID: cluster.ids[0]])
+        // It re-entered the cluster as after an outage, ServerStarted included.
+        try await eventually("ServerStarted") {
+            events.payloads.contains { $0.contains("ServerStarted") && $0.contains(cluster.ids[0]) }
+        }
+        await events.stop()
+    }
+
+    /// Swept while alive (its heartbeat gone, then a sweeper took its users): the node re-enters the cluster within
+    /// 5 s, and its users' room-mates elsewhere, told they left, hear them join again.
+    @Test func aNodeSweptWhileAliveReEntersTheClusterWithinFiveSeconds() async throws {
+        let cluster = try await NodeCluster.start([Self.slowHeartbeat, Self.slowHeartbeat])
+        let a = try await Peer.connect(cluster.nodes[0], name: "a")
+        let b = try await Peer.connect(cluster.nodes[1], name: "b")
+        try await a.join("swept")
+        try await b.join("swept")
+        try await a.expect("UserJoined b") { $0 == .userJoined(room: "swept", user: Participant(userID: b.userID, username: "b")) }
+
+        try await cluster.redis.withConnection { _ = try await $0.send("DEL", "servers:\(cluster.ids[0]):heartbeat") }
+        let report = try await cluster.redis.withConnection { connection in
+            try await ClusterRegistry(redis: connection).sweep(only: cluster.ids[0], by: "test")
+        }
+        let clock = ContinuousClock()
+        let swept = clock.now
+        #expect(report.nodes.map(\.outcome) == [.swept] && report.usersRemoved == 1, "\(report)")
+        try await b.expect("UserLeft a (the sweep)") { $0 == .userLeft(room: "swept", userID: a.userID) }
+
+        try await eventually("the swept node re-registers", timeout: .seconds(30), interval: .milliseconds(50)) {
+            try await cluster.participants("swept") == [a.userID: cluster.ids[0], b.userID: cluster.ids[1]]
+        }
+        let took = clock.now - swept
+        #expect(took < .seconds(5), "noticed after \(took)")
+        #expect(try await cluster.redis.exists("servers:\(cluster.ids[0]):heartbeat"))
+        try await b.expect("UserJoined a again") { $0 == .userJoined(room: "swept", user: Participant(userID: a.userID, username: "a")) }
+        try await b.offer(to: a.userID, sdp: "v=0")
+        try await a.expect("the offer") { $0 == .offer(room: "swept", from: b.userID, sdp: "v=0") }
+    }
+
     /// Each join that leaves the lease below its refill threshold asks for a refill; a burst of such joins leases one
     /// block, not one each. Redis holds writes while the burst arrives (`CLIENT PAUSE … WRITE`), so every join of it
     /// comes while the first refill waits for its answer.

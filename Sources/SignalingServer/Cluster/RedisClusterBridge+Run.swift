@@ -35,6 +35,7 @@ extension RedisClusterBridge {
             group.addTask { await self.runJobs(jobs) }
             group.addTask { try? await heartbeat.run() }
             group.addTask { await self.periodicWork() }
+            group.addTask { await self.watchRegistration() }
             // The node has drained its clients (each unregistered) before the bridge is shut down.
             try? await gracefulShutdown()
             await self.deregister()
@@ -140,6 +141,49 @@ extension RedisClusterBridge {
         }
     }
 
+    /// How often a clustered node checks that its heartbeat and records are still in Redis, whatever its heartbeat
+    /// interval: PROTOCOL.md §2 has a node swept while alive notice within 5 s.
+    static let registrationCheckInterval: Duration = .seconds(2)
+
+    /// Every `registrationCheckInterval`, while clustered: whether this node's heartbeat and records are still in
+    /// Redis. The heartbeat notices the same, but only once per heartbeat interval; a `ServerSwept` naming this node
+    /// is the fast path (`sweptWhileAlive`), this is the backstop (a connections hash deleted by hand, a sweep whose
+    /// event was missed).
+    private func watchRegistration() async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: Self.registrationCheckInterval)
+            } catch {
+                return
+            }
+            await checkRegistration()
+        }
+    }
+
+    /// The heartbeat missing, or the connections hash missing while some joined member should have a record, means
+    /// the registration vanished. As in `confirmRecordsVanished`, only when no registry change (a join, a leave, a
+    /// recovery) started meanwhile: a last leave under way also empties the hash.
+    private func checkRegistration() async {
+        guard isClustered, let before = state.withLock({ $0.recovering || $0.stopping ? nil : $0.registryChanges }) else { return }
+        let expectsRecords = hasRegisteredMembers
+        guard let found = try? await registry.registrationExists(node: nodeID),
+              !found.heartbeat || (expectsRecords && !found.connectionsHash)
+        else { return }
+        let unchanged = state.withLock { !$0.recovering && !$0.stopping && $0.registryChanges == before }
+        guard unchanged, isClustered, !found.heartbeat || hasRegisteredMembers else { return }
+        logger.warning("this node's registration vanished from Redis; re-registering",
+                       metadata: ["heartbeat.found": "\(found.heartbeat)", "connections.found": "\(found.connectionsHash)"])
+        apply(.foundSelfMissing)
+    }
+
+    /// A `ServerSwept` names this node: another sweeper found it dead (its heartbeat had lapsed or was deleted) and
+    /// removed its users although it runs. It re-enters the cluster now, as after an outage.
+    private func sweptWhileAlive(by sweeper: String) {
+        guard isClustered, !state.withLock({ $0.stopping }) else { return }
+        logger.warning("this node was swept while alive; re-registering", metadata: ["sweep.by": "\(sweeper)"])
+        apply(.foundSelfMissing)
+    }
+
     private func registrationVanished(_ write: HeartbeatWrite) {
         logger.warning("this node's registration vanished from Redis; re-registering",
                        metadata: ["heartbeat.previous": "\(write.previous.map(String.init) ?? "none")"])
@@ -176,7 +220,11 @@ extension RedisClusterBridge {
 
     func handle(_ message: PubSubMessage) async {
         if message.channel == ClusterChannels.events {
-            guard let event = try? ClusterEvent(json: message.payload), event.nodeID != nodeID else { return }
+            guard let event = try? ClusterEvent(json: message.payload) else { return }
+            guard event.nodeID != nodeID else {
+                if case .serverSwept(_, _, let sweeper, _) = event { sweptWhileAlive(by: sweeper) }
+                return
+            }
             switch event {
             case .serverStarted:
                 enqueue(.reconcile(nil))
