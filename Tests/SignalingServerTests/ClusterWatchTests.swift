@@ -68,6 +68,89 @@ struct ClusterWatchTests {
         try await a.expect("the offer") { $0 == .offer(room: "swept", from: b.userID, sdp: "v=0") }
     }
 
+    /// The `UserReplaced` handler unregisters the replaced connection, which waits on Redis. That wait must not hold
+    /// up the signals heard after it: here Redis holds every write for 4 s (`CLIENT PAUSE … WRITE`), from just after
+    /// it published a `UserReplaced` and then an offer for another user of the node.
+    @Test func aSlowUserReplacedDoesNotStallLaterSignals() async throws {
+        let cluster = try await NodeCluster.start([Self.slowHeartbeat])
+        let alice = try await Peer.connect(cluster.nodes[0], name: "alice")
+        let bob = try await Peer.connect(cluster.nodes[0], name: "bob")
+        try await alice.join("slow")
+        try await bob.join("slow")
+        try await alice.expect("UserJoined bob") { $0 == .userJoined(room: "slow", user: Participant(userID: bob.userID, username: "bob")) }
+
+        let replaced = ClusterMessage.userReplaced(.init(userID: alice.userID, connectionID: UUID().uuidString.lowercased(),
+                                                          targetServer: nil, sourceServer: "elsewhere"))
+        let offer = ClusterMessage.webRTCSignal(.init(roomID: "slow", fromUser: 4242, toUser: bob.userID, signalType: .offer,
+                                                       signalData: "v=0 late", sourceServer: "elsewhere"))
+        let connection = try await cluster.redis.connect()
+        defer { connection.close() }
+        let clock = ContinuousClock()
+        let sent = clock.now
+        // One write: Redis runs all three before the node can even read the first message.
+        let replies = try await connection.pipeline([
+            RedisCommand("PUBLISH", ClusterChannels.messages, replaced.jsonBytes),
+            RedisCommand("PUBLISH", ClusterChannels.node(cluster.ids[0]), offer.jsonBytes),
+            RedisCommand("CLIENT", "PAUSE", 4000, "WRITE"),
+        ])
+        #expect(replies.map(\.int) == [1, 1, nil], "\(replies)")
+        try await bob.expect("the offer") { $0 == .offer(room: "slow", from: 4242, sdp: "v=0 late") }
+        let took = clock.now - sent
+        #expect(took < .seconds(2), "the offer waited \(took) behind the replaced connection's unregistration")
+        try await alice.expect("replaced") { if case .error(let e) = $0 { return e.code == .replaced }; return false }
+
+        // The unregistration still happens, once Redis takes writes again.
+        _ = try await connection.send("CLIENT", "UNPAUSE")
+        try await eventually("alice unregistered") { try await cluster.participants("slow") == [bob.userID: cluster.ids[0]] }
+    }
+
+    /// Past its buffer the subscription drops events. A drop is a gap: counted in `/metrics`, shown in `/health`, and
+    /// the node reconciles its rooms, so a client converges on a user whose `UserJoined` it may have missed (here one
+    /// that was never announced at all: written into Redis directly, as another node would have).
+    @Test func droppedSubscriptionEventsAreCountedShownAndReconciled() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        try await withNode({
+            $0.clusterMode = true
+            $0.redisURL = redis.url
+            $0.heartbeatInterval = .seconds(60)
+            $0.heartbeatTTL = .seconds(180)
+            $0.subscriptionBufferLimit = 2
+        }) { node in
+            try await eventually("cluster mode") { try await node.health().contains(#""mode":"cluster""#) }
+            #expect(try await node.health().contains(#""subscription_dropped_events":0"#))
+            #expect(try await node.metrics().contains("\(MetricNames.subscriptionDroppedEvents) 0"))
+            let alice = try await node.client()
+            try await alice.join("gap", as: "alice")
+
+            let ghost = ConnectionRecord(userID: 7001, username: "ghost", roomID: "gap", connectedAt: Date(),
+                                         connectionID: UUID().uuidString.lowercased())
+            let connection = try await redis.connect()
+            defer { connection.close() }
+            _ = try await connection.pipelineChecked([
+                RedisCommand("SET", "servers:ghost-node:heartbeat", Int(Date().timeIntervalSince1970), "EX", 180),
+                RedisCommand("HSET", "servers:ghost-node:connections", 7001, ghost.jsonBytes),
+                RedisCommand("HSET", "rooms:gap:participants", 7001, "ghost-node"),
+            ])
+            // A flood that outruns a two-event buffer: unreadable messages, each ignored, on the node's own channel.
+            let flood = (0..<2_000).map { RedisCommand("PUBLISH", ClusterChannels.node("test-node"), "noise \($0)") }
+            var dropped = 0
+            try await eventually("the node drops events") {
+                _ = try await connection.pipelineChecked(flood)
+                dropped = Self.metric(MetricNames.subscriptionDroppedEvents, in: try await node.metrics()) ?? 0
+                return dropped > 0
+            }
+            let health = try await node.health()
+            #expect(!health.contains(#""subscription_dropped_events":0"#) && health.contains(#""subscription_dropped_events":"#),
+                    "\(health)")
+            // The gap made the node reconcile its rooms: alice learns of the user it was never told about.
+            while true {
+                let message = try await alice.next()
+                if message == .userJoined(room: "gap", user: Participant(userID: 7001, username: "ghost")) { break }
+            }
+        }
+    }
+
     /// Each join that leaves the lease below its refill threshold asks for a refill; a burst of such joins leases one
     /// block, not one each. Redis holds writes while the burst arrives (`CLIENT PAUSE … WRITE`), so every join of it
     /// comes while the first refill waits for its answer.

@@ -8,11 +8,16 @@ import SignalingProtocol
 /// The bridge's background work, for as long as the node runs: both Redis links, the link state machine,
 /// membership events and signals from other nodes, the heartbeat, and the periodic sweep.
 extension RedisClusterBridge {
-    /// Work that must not overlap: a recovery, or a reconciliation of some rooms.
+    /// Work that must not overlap: a recovery, or a reconciliation of some rooms. Also work that waits on Redis and
+    /// must not hold up the subscription, which hands it here.
     enum Job: Sendable {
         case recover
         case reconcile(Set<String>?)
+        /// Every local room, because the subscription dropped events (`State.gapReconciliationQueued`).
+        case reconcileAfterGap
         case registerOwed
+        /// Connections closed for a `UserReplaced`: their unregistration.
+        case unregister([RoomMember])
     }
 
     public func run() async throws {
@@ -57,13 +62,33 @@ extension RedisClusterBridge {
     }
 
     private func consumeSubscription() async {
+        var droppedSeen = 0
         for await event in subscriber.events {
             switch event {
             case .subscribed(let reconnect): apply(.subscribed(reconnect: reconnect))
             case .disconnected: apply(.subscriptionLost)
             case .message(let message): await handle(message)
             }
+            // Drops happen only while events wait unread, so reading them always reaches this check afterwards.
+            let dropped = subscriber.droppedEvents
+            if dropped != droppedSeen {
+                subscriptionGap(dropped: dropped - droppedSeen, total: dropped)
+                droppedSeen = dropped
+            }
         }
+    }
+
+    /// The subscription dropped events because this node did not read them fast enough. Which rooms they concerned
+    /// is unknown, so every local room is reconciled with the participants hashes, as after a `ServerStarted`: the
+    /// node's clients converge on who is there. One such reconciliation is queued at a time.
+    private func subscriptionGap(dropped: Int, total: Int) {
+        let queue = state.withLock { state -> Bool in
+            defer { state.gapReconciliationQueued = true }
+            return !state.gapReconciliationQueued
+        }
+        logger.warning("cluster subscription dropped events; reconciling local rooms",
+                       metadata: ["events.dropped": "\(dropped)", "events.dropped.total": "\(total)"])
+        if queue { enqueue(.reconcileAfterGap) }
     }
 
     /// Feeds the state machine and carries out what it asks for.
@@ -96,9 +121,20 @@ extension RedisClusterBridge {
             case .reconcile(let rooms):
                 guard state.withLock({ $0.link.mode != .degraded }) else { continue }
                 await reconcile(rooms: rooms ?? Set(local.localMembers().map(\.room)))
+            case .reconcileAfterGap:
+                // Drops after this point queue another reconciliation.
+                let degraded = state.withLock { state in
+                    state.gapReconciliationQueued = false
+                    return state.link.mode == .degraded
+                }
+                // A degraded node reconciles every room when it recovers anyway.
+                guard !degraded else { continue }
+                await reconcile(rooms: Set(local.localMembers().map(\.room)))
             case .registerOwed:
                 guard isClustered else { continue }
                 await registerOwed()
+            case .unregister(let members):
+                for member in members { await unregister(member) }
             }
         }
     }
@@ -270,7 +306,8 @@ extension RedisClusterBridge {
             }
         case .userReplaced(let replaced):
             let removed = local.replaceUser(replaced.userID, keeping: UUID(uuidString: replaced.connectionID))
-            for member in removed { await unregister(member) }
+            // Unregistering waits on Redis: on the job queue, so that the signals heard after this are not held up.
+            if !removed.isEmpty { enqueue(.unregister(removed)) }
         }
     }
 

@@ -48,6 +48,9 @@ public final class RedisClusterBridge: ClusterBridge {
         var owedRegistrations: [MemberKey: RoomMember] = [:]
         var recovering = false
         var stopping = false
+        /// A reconciliation of every local room is queued because the subscription dropped events (one at a time,
+        /// however many drops).
+        var gapReconciliationQueued = false
         /// Registry changes started (joins, leaves, recoveries), so that a heartbeat that finds no connections hash
         /// can tell records that really vanished from a join or leave under way (see `confirmRecordsVanished`).
         var registryChanges: UInt64 = 0
@@ -98,7 +101,7 @@ public final class RedisClusterBridge: ClusterBridge {
             ($0.link.isClustered, $0.link.commandLinkUp, $0.link.subscriptionUp, $0.owedRegistrations.count)
         }
         return ClusterStatus(mode: clustered ? .cluster : .local, redisConnected: commandUp, subscriptionLive: subscriptionUp,
-                             unregisteredMembers: owed)
+                             unregisteredMembers: owed, subscriptionDroppedEvents: subscriber.droppedEvents)
     }
 
     // MARK: - ClusterBridge
