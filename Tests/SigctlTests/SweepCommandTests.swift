@@ -235,8 +235,18 @@ extension SigctlEndToEnd {
             try await events.drain(["cluster:messages", "cluster:events"])
             #expect(events.seen.isEmpty, "nothing published: \(events.seen)")
 
-            // --force sweeps it anyway: the heartbeat goes first, then its users, announced like any sweep.
-            let forced = try await sigctl(["sweep", "--node", node, "--force", "--yes", "--format", "json"] + url)
+            // --force sweeps it anyway: the heartbeat goes first, then its users, announced like any sweep. The node
+            // is stalled (SIGSTOP) meanwhile: running, it could notice its heartbeat gone and re-register before the
+            // sweep claims it.
+            cluster.nodes[0].signal(SIGSTOP)
+            let forced: CLIResult
+            do {
+                forced = try await sigctl(["sweep", "--node", node, "--force", "--yes", "--format", "json"] + url)
+            } catch {
+                cluster.nodes[0].signal(SIGCONT)
+                throw error
+            }
+            cluster.nodes[0].signal(SIGCONT)
             #expect(forced.exitCode == 0, "\(forced)")
             let nodes = (try? forced.json() as? [String: Any])?["nodes"] as? [[String: Any]] ?? []
             #expect(nodes.map { $0["node_id"] as? String } == [node] && nodes.first?["outcome"] as? String == "swept", "\(forced)")

@@ -48,10 +48,20 @@ struct ClusterWatchTests {
         try await b.join("swept")
         try await a.expect("UserJoined b") { $0 == .userJoined(room: "swept", user: Participant(userID: b.userID, username: "b")) }
 
-        try await cluster.redis.withConnection { _ = try await $0.send("DEL", "servers:\(cluster.ids[0]):heartbeat") }
-        let report = try await cluster.redis.withConnection { connection in
-            try await ClusterRegistry(redis: connection).sweep(only: cluster.ids[0], by: "test")
+        // Node 0 stalls (SIGSTOP) while it is found dead and swept, as a node whose heartbeat lapsed in a stall
+        // would be; running, it would notice its heartbeat gone within 2 s and re-register before the sweep.
+        cluster.nodes[0].signal(SIGSTOP)
+        let report: SweepReport
+        do {
+            try await cluster.redis.withConnection { _ = try await $0.send("DEL", "servers:\(cluster.ids[0]):heartbeat") }
+            report = try await cluster.redis.withConnection { connection in
+                try await ClusterRegistry(redis: connection).sweep(only: cluster.ids[0], by: "test")
+            }
+        } catch {
+            cluster.nodes[0].signal(SIGCONT)
+            throw error
         }
+        cluster.nodes[0].signal(SIGCONT)
         let clock = ContinuousClock()
         let swept = clock.now
         #expect(report.nodes.map(\.outcome) == [.swept] && report.usersRemoved == 1, "\(report)")
