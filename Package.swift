@@ -54,6 +54,7 @@ let package = Package(
                 "RedisClient",
                 "SignalingProtocol",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

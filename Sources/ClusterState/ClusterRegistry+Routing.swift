@@ -1,3 +1,4 @@
+import NIOCore
 import RedisClient
 
 /// What became of a signal handed to `ClusterRegistry.relay`.
@@ -26,12 +27,32 @@ extension ClusterRegistry {
     /// Looks the target up, checks its node's heartbeat and publishes the signal, in one script: one round trip per
     /// relayed message, and no window between the check and the publish in which a stale answer could be used.
     public func relay(_ signal: ClusterMessage.WebRTCSignal, from node: String, routing: SignalRouting) async throws(RedisError) -> RelayResult {
+        let (keys, arguments) = Self.relayArguments(signal, from: node, routing: routing)
+        let reply = try await redis.run(ClusterScripts.relay, keys: keys, arguments: arguments)
+        return try Self.relayResult(reply, routing: routing)
+    }
+
+    /// The same relay, issued at once on `connection` and answered by a future: a node's event loop hands a signal
+    /// to Redis without waiting, and signals issued in order reach Redis in that order.
+    public func relay(
+        _ signal: ClusterMessage.WebRTCSignal, from node: String, routing: SignalRouting, on connection: RedisConnection
+    ) -> EventLoopFuture<RelayResult> {
+        let (keys, arguments) = Self.relayArguments(signal, from: node, routing: routing)
+        return connection.runFuture(ClusterScripts.relay, keys: keys, arguments: arguments).flatMapThrowing { reply in
+            try Self.relayResult(reply, routing: routing)
+        }
+    }
+
+    private static func relayArguments(_ signal: ClusterMessage.WebRTCSignal, from node: String, routing: SignalRouting)
+        -> (keys: [any RedisArgument], arguments: [any RedisArgument])
+    {
         let payload = ClusterMessage.webRTCSignal(signal).jsonBytes
-        let reply = try await redis.run(
-            ClusterScripts.relay,
-            keys: [ClusterKeys.participants(room: signal.roomID)],
-            arguments: [signal.toUser, node, ClusterKeys.serverPrefix, ClusterKeys.heartbeatSuffix,
-                        routing == .direct ? ClusterChannels.nodePrefix : "", ClusterChannels.messages, payload])
+        return ([ClusterKeys.participants(room: signal.roomID)],
+                [signal.toUser, node, ClusterKeys.serverPrefix, ClusterKeys.heartbeatSuffix,
+                 routing == .direct ? ClusterChannels.nodePrefix : "", ClusterChannels.messages, payload])
+    }
+
+    private static func relayResult(_ reply: RESPValue, routing: SignalRouting) throws(RedisError) -> RelayResult {
         guard let parts = reply.array, parts.count == 2, let code = parts[0].int else {
             throw .protocolError("unexpected relay reply \(reply)")
         }

@@ -121,6 +121,13 @@ public final class RedisClient: RedisCommandExecutor, Sendable {
         }
     }
 
+    /// The live connection if there is one now, without waiting: for callers on an event loop.
+    public var liveConnection: RedisConnection? {
+        let current = box.withLockedValue { $0.connection }
+        guard let current, current.isActive else { return nil }
+        return current
+    }
+
     /// The live connection, waiting for it (bounded by the policy) while reconnecting.
     public func connection() async throws(RedisError) -> RedisConnection {
         let (current, closed) = box.withLockedValue { ($0.connection, $0.state == .closed) }

@@ -106,11 +106,38 @@ public final class RedisConnection: Sendable, RedisCommandExecutor {
 
     /// Sends one command; an error reply comes back as `.error`, not thrown.
     public func sendRaw(_ command: RedisCommand) async throws(RedisError) -> RESPValue {
+        try await Self.await(sendRawFuture(command))
+    }
+
+    /// Sends one command now and returns its reply as a future (an error reply as `.error`): for callers on an event
+    /// loop that must not wait, and whose commands must reach Redis in the order they were issued.
+    public func sendRawFuture(_ command: RedisCommand) -> EventLoopFuture<RESPValue> {
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
         var buffer = channel.allocator.buffer(capacity: command.encoded.count)
         buffer.writeBytes(command.encoded)
         send(RedisOutbound(bytes: buffer, waiter: .one(promise)))
-        return try await Self.await(promise.futureResult)
+        return promise.futureResult
+    }
+
+    /// `run(_:keys:arguments:)` as a future: EVALSHA, then EVAL when Redis does not know the script. An error reply
+    /// fails the future with `RedisError.server`.
+    public func runFuture(_ script: RedisScript, keys: [any RedisArgument] = [], arguments: [any RedisArgument] = [])
+        -> EventLoopFuture<RESPValue>
+    {
+        var args: [any RedisArgument] = [script.sha1, keys.count]
+        args.append(contentsOf: keys)
+        args.append(contentsOf: arguments)
+        let evalArguments = [script.source] + args.dropFirst()
+        return sendRawFuture(RedisCommand("EVALSHA", arguments: args)).flatMap { reply in
+            guard let message = reply.errorMessage else { return self.channel.eventLoop.makeSucceededFuture(reply) }
+            guard message.hasPrefix("NOSCRIPT") else {
+                return self.channel.eventLoop.makeFailedFuture(RedisError.server(message))
+            }
+            return self.sendRawFuture(RedisCommand("EVAL", arguments: evalArguments)).flatMapThrowing { reply in
+                if let message = reply.errorMessage { throw RedisError.server(message) }
+                return reply
+            }
+        }
     }
 
     /// Sends the commands in one write; replies come back in order, error replies as `.error` values.

@@ -22,10 +22,12 @@ final class Session: @unchecked Sendable {
         case close(code: UInt16, reason: String)
     }
 
-    /// A message's handling: finished, or an async step to run before the connection's next message.
+    /// A message's handling: finished, or a step to finish before the connection's next message — an async
+    /// function, or work already started that calls back once (on any thread) when it is done.
     enum Step {
         case done(Disposition)
         case later(@Sendable () async -> Disposition)
+        case started((@escaping @Sendable (Disposition) -> Void) -> Void)
     }
 
     let connection: Connection
@@ -241,17 +243,21 @@ final class Session: @unchecked Sendable {
             connection.send(.error(error))
             return .done(.keepOpen)
         case .remote:
+            // Handed to Redis at once, on this event loop; the connection's next message waits for the outcome,
+            // so an error still answers the message it is about before anything later is answered.
             let signal = RelaySignal(room: room, from: userID, to: target, message: relayed, receivedAt: receivedAt)
-            return .later { [node, connection] in
-                switch await node.bridge.relay(signal) {
-                case .delivered:
-                    break
-                case .targetNotFound:
-                    connection.send(.error(.targetNotFound(target, room: room)))
-                case .unavailable:
-                    connection.send(.error(.serverBusy("cannot reach the cluster to relay to user \(target)")))
+            return .started { [node, connection] finished in
+                node.bridge.relay(signal) { outcome in
+                    switch outcome {
+                    case .delivered:
+                        break
+                    case .targetNotFound:
+                        connection.send(.error(.targetNotFound(target, room: room)))
+                    case .unavailable:
+                        connection.send(.error(.serverBusy("cannot reach the cluster to relay to user \(target)")))
+                    }
+                    finished(.keepOpen)
                 }
-                return .keepOpen
             }
         }
     }

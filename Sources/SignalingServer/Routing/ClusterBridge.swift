@@ -42,6 +42,10 @@ public protocol ClusterBridge: UserIDSource, Service {
     /// Delivers a signal to a target that is not on this node. Local targets never reach the bridge.
     func relay(_ signal: RelaySignal) async -> RelayOutcome
 
+    /// The same, called on a connection's event loop, which must not wait: the signal is handed on before this
+    /// returns (so signals relayed in order leave in order) and `completion` gets the outcome, on any thread.
+    func relay(_ signal: RelaySignal, completion: @escaping @Sendable (RelayOutcome) -> Void)
+
     /// An authenticated user is now on `connectionID`: other nodes must close that user's older connections
     /// (`UserReplaced`). The node has already replaced older connections of its own. Returns once the others had
     /// their chance (at most about 2 s), so the new registration does not race the old one's removal.
@@ -79,6 +83,13 @@ public protocol LocalDelivery: Sendable {
     /// registration was attempted, so such a member's record is expected in Redis unless its registration failed;
     /// a joiner still registering is not listed, nor is a member already on its way out.
     func joinedMembers() -> [RoomMember]
+}
+
+extension ClusterBridge {
+    /// For bridges without a non-blocking path: the async relay in a task of its own (order is not kept).
+    public func relay(_ signal: RelaySignal, completion: @escaping @Sendable (RelayOutcome) -> Void) {
+        Task { completion(await relay(signal)) }
+    }
 }
 
 /// Makes the bridge for a node. The node passes its `RoomHub` as the `LocalDelivery`.

@@ -21,6 +21,10 @@ public struct LocalBridge: ClusterBridge {
 
     public func relay(_ signal: RelaySignal) async -> RelayOutcome { .targetNotFound }
 
+    public func relay(_ signal: RelaySignal, completion: @escaping @Sendable (RelayOutcome) -> Void) {
+        completion(.targetNotFound)
+    }
+
     public func claim(userID: UserID, connectionID: UUID) async {}
 
     public func nodeStopping() async {}

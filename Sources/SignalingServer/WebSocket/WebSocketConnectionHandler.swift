@@ -186,6 +186,13 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
                 let disposition = await step()
                 loop.execute { handler.value.stepFinished(disposition) }
             }
+        case .started(let start):
+            guard let loop = context?.eventLoop else { return }
+            busy = true
+            let handler = NIOLoopBound(self, eventLoop: loop)
+            // Always through `execute`, even when the callback comes on this loop (or at once): the step finishes
+            // after the code that started it has returned.
+            start { disposition in loop.execute { handler.value.stepFinished(disposition) } }
         }
     }
 
@@ -254,10 +261,16 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
 
     private func closeWritten() {
         guard let context else { return }
-        if closeReceived || failing {
-            // The handshake is complete (or the connection has failed): the server closes the TCP connection.
+        if closeReceived {
+            // The handshake is complete: the server closes the TCP connection.
             context.close(promise: nil)
             return
+        }
+        if failing {
+            // The connection has failed: no more frames will be read, but closing now, with the client's remaining
+            // bytes unread, would reset the connection and could destroy our close frame on its way. Send FIN after
+            // it instead and close once the client closes its side (or the handshake timeout ends).
+            context.close(mode: .output, promise: nil)
         }
         // A client that does not answer our close within the handshake timeout is cut off, so a connection never
         // lingers half-closed.
