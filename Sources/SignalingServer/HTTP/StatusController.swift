@@ -1,5 +1,7 @@
 import Hummingbird
+import ClusterState
 import NIOCore
+import RedisClient
 
 /// The plain HTTP routes: `/health` (PROTOCOL.md §3), `/metrics` (Prometheus text) and `/`, reserved for the demo
 /// page of a later issue.
@@ -29,15 +31,26 @@ struct StatusController: Sendable {
             + "\"subscription_live\":\(status.subscriptionLive),"
             + "\"cluster_mode\":\(node.configuration.clusterMode),"
             + "\"local_rooms\":\(node.hub.roomCount),"
-            + "\"unregistered_members\":\(status.unregisteredMembers)}"
+            + "\"unregistered_members\":\(status.unregisteredMembers)"
+            + redisServerFields(node.bridge.redisServer) + "}"
         return Response(
             status: .ok, headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(string: json)))
     }
 
+    /// `,"redis_server":"host:port","redis_switches":N,"redis_last_switch":"RFC 3339"|null` in cluster mode: which
+    /// Redis (with Sentinel: which master) the node uses, and when it last followed a switch.
+    private func redisServerFields(_ server: RedisServerStatus?) -> String {
+        guard let server else { return "" }
+        let address = server.address.map { "\"\($0)\"" } ?? "null"
+        let lastSwitch = server.lastSwitch.map { "\"\(RFC3339.format(unixSeconds: Int64($0.timeIntervalSince1970)))\"" } ?? "null"
+        return ",\"redis_server\":\(address),\"redis_switches\":\(server.switches),\"redis_last_switch\":\(lastSwitch)"
+    }
+
     func metrics() -> Response {
         // Read at scrape time: the bridge holds the count, the metrics only report it.
         node.metrics.unregisteredMembers.set(node.bridge.status.unregisteredMembers)
+        if let server = node.bridge.redisServer { node.metrics.redisServer(server) }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: node.metrics.exposition())))

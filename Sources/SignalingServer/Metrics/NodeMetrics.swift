@@ -1,6 +1,7 @@
 import Metrics
 import Prometheus
 import SignalingProtocol
+import Synchronization
 
 /// The node's metrics, made once per node from its own Prometheus registry.
 ///
@@ -20,6 +21,8 @@ public final class NodeMetrics: Sendable {
     let oversizedDisconnects: Metrics.Counter
     let replacedConnections: Metrics.Counter
     let unregisteredMembers: Metrics.Meter
+    /// The Redis server addresses reported so far (`sigctl_redis_server`): the current one is 1, older ones 0.
+    let redisAddresses = Mutex<Set<String>>([])
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry

@@ -1,0 +1,45 @@
+import Foundation
+import RedisClient
+import TestSupport
+import Testing
+
+@Suite("TLS to a real redis-server (--tls-port)", .timeLimit(.minutes(2)))
+struct TLSTests {
+    @Test func connectsWithTheCAFileAndRefusesAnUntrustedCertificateInOneLine() async throws {
+        let certificates = try await TestCertificates.generate()
+        let redis = try await RedisServer.start(
+            tls: RedisTLSOptions(caFile: certificates.caFile),
+            tlsServerFiles: (certificates.serverCertificate, certificates.serverKey, certificates.caFile))
+        defer { redis.stop() }
+        // By IP address (checked against the certificate's IP entry), and by name.
+        let connection = try await RedisConnection.connect(try redis.configuration)
+        #expect(try await connection.send("PING").string == "PONG")
+        connection.close()
+        let byName = try await RedisConnection.connect(
+            try RedisConfiguration(url: "rediss://localhost:\(redis.port)?tls_ca_file=\(certificates.caFile)"))
+        #expect(try await byName.send("SET", "k", "v").string == "OK")
+        byName.close()
+
+        let wrongCA = try RedisConfiguration(url: "rediss://127.0.0.1:\(redis.port)?tls_ca_file=\(certificates.otherCAFile)")
+        await #expect(throws: RedisError.tls("the server's certificate is not trusted (check tls_ca_file)")) {
+            _ = try await RedisConnection.connect(wrongCA)
+        }
+        let wrongName = try RedisConfiguration(
+            url: "rediss://127.0.0.1:\(redis.port)?tls_ca_file=\(certificates.caFile)&tls_server_name=elsewhere.example")
+        do {
+            _ = try await RedisConnection.connect(wrongName)
+            Issue.record("a certificate for another name was accepted")
+        } catch {
+            guard case .tls(let why) = error else { Issue.record("\(error)"); return }
+            #expect(!why.contains("\n"), "\(why)")
+        }
+        let missing = try RedisConfiguration(url: "rediss://127.0.0.1:\(redis.port)?tls_ca_file=/nonexistent/ca.pem")
+        await #expect(throws: RedisError.tls("cannot read CA file /nonexistent/ca.pem: no such file")) {
+            _ = try await RedisConnection.connect(missing)
+        }
+        // Plain text to a TLS port is not mistaken for a working connection.
+        var plain = try RedisConfiguration(url: "redis://127.0.0.1:\(redis.port)")
+        plain.connectTimeout = .seconds(2)
+        await #expect(throws: RedisError.self) { _ = try await RedisConnection.connect(plain) }
+    }
+}
