@@ -36,7 +36,7 @@ struct RedisConfigurationTests {
 
     @Test func errorsNeverShowThePassword() {
         do {
-            _ = try RedisConfiguration(url: "redis://user:hunter2@host:notaport")
+            _ = try RedisConfiguration(url: "rediss+cluster://user:hunter2@host")
             Issue.record("expected an error")
         } catch {
             #expect(!error.description.contains("hunter2"))

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOSSL
 
@@ -10,7 +11,7 @@ enum RedisTLSContext {
             do {
                 roots = try NIOSSLCertificate.fromPEMFile(caFile)
             } catch {
-                throw .tls("cannot read CA file \(caFile): \(fileError(error))")
+                throw .tls("cannot read CA file \(caFile): \(fileError(error, path: caFile))")
             }
             guard !roots.isEmpty else { throw .tls("no certificate in CA file \(caFile)") }
             tls.trustRoots = .certificates(roots)
@@ -19,12 +20,12 @@ enum RedisTLSContext {
             do {
                 tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { .certificate($0) }
             } catch {
-                throw .tls("cannot read client certificate \(certificateFile): \(fileError(error))")
+                throw .tls("cannot read client certificate \(certificateFile): \(fileError(error, path: certificateFile))")
             }
             do {
                 tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
             } catch {
-                throw .tls("cannot read client key \(keyFile): \(fileError(error))")
+                throw .tls("cannot read client key \(keyFile): \(fileError(error, path: keyFile))")
             }
         }
         do {
@@ -65,9 +66,10 @@ enum RedisTLSContext {
         return "handshake failed: \(text.prefix(200))"
     }
 
-    private static func fileError(_ error: any Error) -> String {
-        let text = "\(error)"
-        if text.contains("No such file") || text.contains("ENOENT") || text.contains("errno: 2") { return "no such file" }
-        return String(text.prefix(160))
+    /// Why a PEM file could not be used: missing, unreadable, or not PEM.
+    private static func fileError(_ error: any Error, path: String) -> String {
+        if !FileManager.default.fileExists(atPath: path) { return "no such file" }
+        if !FileManager.default.isReadableFile(atPath: path) { return "permission denied" }
+        return "not a PEM file (\(String("\(error)".prefix(120))))"
     }
 }
