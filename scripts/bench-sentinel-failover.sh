@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # How long a Sentinel failover interrupts cross-node signaling: runs the end-to-end failover test (a master, two
 # replicas, three redis-sentinel, two nodes on the Sentinel URL, relays every 25 ms in both directions between them,
-# then SENTINEL FAILOVER) and prints the line it measures, once per run.
+# then SENTINEL FAILOVER; then the master and a Sentinel SIGKILLed) and prints the lines they measure, once per run.
 # usage: scripts/bench-sentinel-failover.sh [runs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,5 +9,5 @@ runs=${1:-3}
 swift build --build-tests >/dev/null
 export SIGCTL_BINARY="$(swift build --show-bin-path)/sigctl"
 for ((r = 0; r < runs; r++)); do
-  swift test --skip-build --filter 'SentinelFailoverTests/sentinelFailoverUnderRelayLoad' 2>&1 | grep -E '^sentinel-failover:|✘|failed' || true
+  swift test --skip-build --filter 'SentinelFailoverTests' 2>&1 | grep -E '^sentinel-(failover|kill):|✘|failed' || true
 done

@@ -182,10 +182,14 @@ struct SentinelFailoverTests {
 
         let old = f.group.servers[0]
         // The first live Sentinel of the URL answered the nodes' discovery and is the one their monitors follow.
+        let killed = ContinuousClock.now
         f.group.sentinels[0].kill()
         old.kill()
-        let new = try await f.group.waitForSwitch(from: old, timeout: .seconds(60))
+        let (new, switched) = try await f.group.waitForSwitchTimed(from: old, timeout: .seconds(60))
         _ = try await f.waitUntilNodesUse(new, timeout: .seconds(30))
+        print("sentinel-kill: master and a Sentinel SIGKILLed → first Sentinel names the new master "
+            + "\(Self.milliseconds(switched - killed)) ms; switch → both nodes report cluster mode on it "
+            + "\(Self.milliseconds(ContinuousClock.now - switched)) ms")
         try await Self.expectRegistered([(alice, f.ids[0]), (bob, f.ids[1])], on: new)
         try await eventually("a cross-node relay over the new master", timeout: .seconds(20), interval: .milliseconds(200)) {
             try await alice.offer(to: bob.userID, sdp: "again")
