@@ -446,13 +446,13 @@ _sigctl_simulate() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    relay|joins|idle)
+    relay|joins|storm|idle)
         # Offer subcommand argument completions
         "_sigctl_simulate_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'relay joins idle' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'relay joins storm idle' -- "${cur}"))
         ;;
     esac
 }
@@ -514,6 +514,31 @@ _sigctl_simulate_joins() {
         return
         ;;
     '--concurrency')
+        return
+        ;;
+    '--room-size')
+        return
+        ;;
+    esac
+}
+
+_sigctl_simulate_storm() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --no-color -h --help)
+    repeating_options=(--url)
+    non_repeating_options=(--format --clients --room-size)
+    __sigctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--format')
+        __sigctl_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--url')
+        return
+        ;;
+    '--clients')
         return
         ;;
     '--room-size')

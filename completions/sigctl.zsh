@@ -84,7 +84,7 @@ _sigctl_serve() {
         '--signal-routing[Cross-node signal routing\: direct or broadcast (env SIGNAL_ROUTING; default\: direct)]:routing:'
         '--heartbeat-interval[How often the node refreshes its heartbeat and sweeps dead nodes (10, 10s, 500ms) (env HEARTBEAT_INTERVAL; default\: 10s)]:duration:'
         '--heartbeat-ttl[How long a heartbeat lives; longer than the interval (env HEARTBEAT_TTL; default\: 30s)]:duration:'
-        '--jwt-secret[HS256 secret for Join tokens; unset or empty turns authentication off (env JWT_SECRET; default\: none); prefer the environment\: flags show in ps]:secret:'
+        '--jwt-secret[HS256 secret for Join tokens, at least 32 bytes; unset or empty turns authentication off (env JWT_SECRET; default\: none); prefer the environment\: flags show in ps]:secret:'
         '--max-connections[Most WebSocket connections at once; more get server_busy and close 1013 (env MAX_CONNECTIONS; default\: 50000)]:n:'
         '--rate-limit[Messages per second each connection may send, sustained (env RATE_LIMIT; default\: 50)]:per-second:'
         '--rate-limit-burst[Messages a connection may send in a burst (env RATE_LIMIT_BURST; default\: 100)]:n:'
@@ -234,7 +234,7 @@ _sigctl_sweep() {
         '--yes[Do not ask for confirmation (required when stdin is not a terminal).]'
         '--node[Sweep only this node.]:node-id:'
         '--force[With --node\: sweep it even though its heartbeat is live (deletes the heartbeat first).]'
-        '--explain[Print the Redis commands a sweep runs, and run nothing.]'
+        '--explain[Print the Redis commands a sweep runs, and run nothing; with --dry-run, those it would run on each dead node found.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -275,13 +275,14 @@ _sigctl_simulate() {
         local -ar subcommands=(
             'relay:One-way relay latency: client pairs exchange Offers and Answers at a fixed rate.'
             'joins:Joins per second: concurrent clients join rooms, spread round-robin over the given nodes.'
+            'storm:Reconnect storm: every client connects and joins at the same moment, as after a node dies.'
             'idle:Idle connections: open and join many, hold them, close them (for measuring node memory).'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        relay|joins|idle)
+        relay|joins|storm|idle)
             "_sigctl_simulate_${words[1]}" && ret=0
             ;;
         esac
@@ -325,6 +326,23 @@ _sigctl_simulate_joins() {
         '--room-size[Members per room.]:n:'
         '--reuse-connections[Join, Leave and join again on a few open connections.]'
         '--close-after-join[Close each new connection after its RoomJoined.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_sigctl_simulate_storm() {
+    local -i ret=1
+    local -ar ___format=('text' 'json')
+    local -ar arg_specs=(
+        '--format[Output format\: text or json (one JSON object).]:format:{__sigctl_complete "${___format[@]}"}'
+        '--quiet[Print only the report\: no progress lines.]'
+        '--no-color[Never color the output (also when NO_COLOR is set or stdout is not a terminal).]'
+        '*--url[WebSocket URL of a node (repeatable\: clients are spread round-robin).]:url:'
+        '--clients[Clients that connect and join at once.]:n:'
+        '--room-size[Members per room.]:n:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0

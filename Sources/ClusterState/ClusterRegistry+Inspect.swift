@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import RedisClient
 
 /// Read models for operators (`sigctl rooms`, `sigctl servers`). Keys are enumerated with SCAN/HSCAN, never KEYS,
@@ -37,9 +42,11 @@ extension ClusterRegistry {
             nodes.formUnion(batch.compactMap { ClusterKeys.node(fromHeartbeatKey: $0.name) })
         }
         var result: [ServerSummary] = []
-        for (node, keys) in try await nodeKeys(nodes.sorted()) where keys.exists {
+        let nodeKeys = try await nodeKeys(nodes.sorted())
+        let now = Self.unixNow()
+        for (node, keys) in nodeKeys where keys.exists {
             let (records, _) = try await connections(of: node, scanCount: scanCount)
-            result.append(keys.summary(node: node, rooms: Set(records.map(\.roomID)).sorted()))
+            result.append(keys.summary(node: node, rooms: Set(records.map(\.roomID)).sorted(), now: now))
         }
         return result
     }
@@ -48,10 +55,14 @@ extension ClusterRegistry {
     /// connections hash.
     public func server(_ nodeID: String, scanCount: Int = 1000) async throws -> ServerDetail? {
         guard let (_, keys) = try await nodeKeys([nodeID]).first, keys.exists else { return nil }
+        let now = Self.unixNow()
         let (records, unreadable) = try await connections(of: nodeID, scanCount: scanCount)
-        return ServerDetail(server: keys.summary(node: nodeID, rooms: Set(records.map(\.roomID)).sorted()),
+        return ServerDetail(server: keys.summary(node: nodeID, rooms: Set(records.map(\.roomID)).sorted(), now: now),
                             connections: records, unreadableRecords: unreadable)
     }
+
+    /// The reader's unix time in whole seconds, as heartbeats are written.
+    private static func unixNow() -> Int64 { Int64(Date().timeIntervalSince1970) }
 
     /// Heartbeat value and TTL, connections count and sweep claim of each node, in one pipeline.
     private func nodeKeys(_ nodes: [String]) async throws(RedisError) -> [(String, NodeKeys)] {
@@ -100,9 +111,10 @@ private struct NodeKeys {
 
     var exists: Bool { heartbeatExists || connectionCount > 0 }
 
-    func summary(node: String, rooms: [String]) -> ServerSummary {
+    func summary(node: String, rooms: [String], now: Int64) -> ServerSummary {
         ServerSummary(nodeID: node,
                       status: NodeLiveness(connectionsHashExists: connectionCount > 0, heartbeatExists: heartbeatExists),
-                      heartbeat: heartbeat, heartbeatTTL: ttl, connectionCount: connectionCount, rooms: rooms, sweepingBy: sweepingBy)
+                      heartbeat: heartbeat, heartbeatTTL: ttl, connectionCount: connectionCount, rooms: rooms, sweepingBy: sweepingBy,
+                      now: now)
     }
 }

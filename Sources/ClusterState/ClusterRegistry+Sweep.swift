@@ -113,6 +113,68 @@ extension ClusterRegistry {
         return steps
     }
 
+    /// What a sweep would run on each node that `report` (a dry run) found dead, with its keys, users and payloads
+    /// filled in, for `sigctl sweep --dry-run --explain`. Scripts are shown with the commands they run inside.
+    public static func explain(_ report: SweepReport, batchSize: Int = defaultSweepBatchSize,
+                               lease: Duration = defaultSweepLease, now: Int64) -> SweepExplanation {
+        let nodes = report.nodes.filter { $0.outcome == .wouldSweep }.map { node in
+            SweepExplanation.Node(nodeID: node.nodeID, usersRemoved: node.usersRemoved,
+                                  steps: sweepPlan(for: node, by: report.sweeper, batchSize: batchSize, lease: lease, now: now))
+        }
+        return SweepExplanation(sweeper: report.sweeper, nodes: nodes)
+    }
+
+    /// The Redis commands a sweep of one dead node runs, concretely: its claim, its records read in batches, per
+    /// user the entries deleted and the `UserLeft` published (inside the batch script), and the finish.
+    static func sweepPlan(for node: NodeSweep, by sweeper: String, batchSize: Int, lease: Duration, now: Int64) -> [SweepStep] {
+        let n = node.nodeID
+        let batchSize = max(1, batchSize)
+        let conn = ClusterKeys.connections(node: n), hb = ClusterKeys.heartbeat(node: n), claim = ClusterKeys.sweepClaim(node: n)
+        let leaseMs = max(1, lease.components.seconds * 1000 + lease.components.attoseconds / 1_000_000_000_000_000)
+        var steps = [
+            SweepStep(command: "EVALSHA \(ClusterScripts.sweepClaim.sha1) 3 \(conn) \(hb) \(claim) \"<token> \(sweeper)\" \(leaseMs)",
+                      purpose: "claim: re-check that \(n) is dead (\(conn) exists, \(hb) does not), then SET \(claim) NX PX "
+                          + "\(leaseMs); if another sweeper holds it, stop here"),
+            SweepStep(command: "HSCAN \(conn) <cursor> COUNT \(batchSize)",
+                      purpose: "read \(n)'s \(node.recordsRemoved) record(s) in batches (repeated until the cursor is 0)"),
+        ]
+        let batches = max(1, (node.recordsRemoved + batchSize - 1) / batchSize)
+        steps.append(SweepStep(
+            command: "EVALSHA \(ClusterScripts.sweepBatch.sha1) <3+n> \(conn) \(hb) \(claim) <n rooms' participants keys> \(n) "
+                + "\"<token> \(sweeper)\" \(leaseMs) \(ClusterChannels.messages) <n> <user, UserLeft>… (\(batches) batch\(batches == 1 ? "" : "es") "
+                + "of ≤\(batchSize))",
+            purpose: "per batch: check the claim and that \(hb) is still missing, PEXPIRE \(claim) \(leaseMs); then, inside "
+                + "the script, the commands below"))
+        for user in node.removed {
+            let left = ClusterMessage.userLeft(.init(roomID: user.roomID, userID: user.userID, targetServer: nil, sourceServer: n))
+            steps.append(SweepStep(command: "HDEL \(conn) \(user.userID)", purpose: "user \(user.userID)'s record"))
+            steps.append(SweepStep(command: "HDEL \(ClusterKeys.participants(room: user.roomID)) \(user.userID)",
+                                   purpose: "user \(user.userID) leaves \(user.roomID): its entry names \(n)"))
+            steps.append(SweepStep(command: "PUBLISH \(ClusterChannels.messages) \(left.jsonText)",
+                                   purpose: "tell every node that user \(user.userID) left \(user.roomID)"))
+        }
+        for user in node.skipped {
+            let entry = user.currentNode.map { "names \($0) now" } ?? "has no entry"
+            steps.append(SweepStep(command: "HDEL \(conn) \(user.userID)",
+                                   purpose: "user \(user.userID)'s record only: its entry in \(ClusterKeys.participants(room: user.roomID)) "
+                                       + "\(entry), so it stays and nothing is announced"))
+        }
+        if node.unreadableRecords > 0 {
+            steps.append(SweepStep(command: "HDEL \(conn) <field> (×\(node.unreadableRecords))",
+                                   purpose: "\(node.unreadableRecords) unreadable record(s): deleted, nothing announced"))
+        }
+        let swept = ClusterEvent.serverSwept(nodeID: n, usersRemoved: node.usersRemoved, by: sweeper, at: now)
+        steps.append(SweepStep(
+            command: "EVALSHA \(ClusterScripts.sweepFinish.sha1) 3 \(conn) \(hb) \(claim) \"<token> \(sweeper)\" \(ClusterChannels.events) "
+                + "<the ServerSwept below> \(node.usersRemoved > 0 ? 1 : 0)",
+            purpose: "if \(conn) is now empty (and so gone): release the claim and announce the sweep with the commands below; "
+                + "else scan again"))
+        steps.append(SweepStep(command: "DEL \(claim)", purpose: "release the claim"))
+        steps.append(SweepStep(command: "PUBLISH \(ClusterChannels.events) \(swept.jsonText)",
+                               purpose: "one ServerSwept for \(n) (\"at\" is the time of the sweep)"))
+        return steps
+    }
+
     // MARK: - One node
 
     private func sweepNode(_ node: String, by sweeper: String, batchSize: Int, lease: Duration) async throws -> NodeSweep {

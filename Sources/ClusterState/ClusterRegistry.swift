@@ -194,6 +194,16 @@ extension ClusterRegistry {
         try await redis.send("EXISTS", ClusterKeys.connections(node: node)).int == 1
     }
 
+    /// Whether the node's heartbeat key and its connections hash exist, in one round trip: a live node that finds its
+    /// heartbeat gone, or its connections hash gone while it has users in rooms, was swept (or Redis lost its keys).
+    public func registrationExists(node: String) async throws(RedisError) -> (heartbeat: Bool, connectionsHash: Bool) {
+        let replies = try await redis.pipelineChecked([
+            RedisCommand("EXISTS", ClusterKeys.heartbeat(node: node)),
+            RedisCommand("EXISTS", ClusterKeys.connections(node: node)),
+        ])
+        return (replies[0].int == 1, replies[1].int == 1)
+    }
+
     /// Deletes the node's heartbeat (graceful shutdown, after its users are unregistered).
     public func removeHeartbeat(node: String) async throws(RedisError) {
         try await redis.send("DEL", ClusterKeys.heartbeat(node: node))

@@ -147,6 +147,9 @@ public struct ServerSummary: Sendable, Hashable, Codable {
     public var alive: Bool
     /// The heartbeat key's value (unix seconds of the last beat), nil when it does not exist.
     public var heartbeat: Int64?
+    /// Whole seconds since the last beat, by the reader's clock when it read the keys (never negative), nil when the
+    /// heartbeat does not exist.
+    public var heartbeatAgeSeconds: Int64?
     /// Seconds until the heartbeat key expires (Redis TTL), nil when it does not exist.
     public var heartbeatTTL: Int?
     public var connectionCount: Int
@@ -155,12 +158,14 @@ public struct ServerSummary: Sendable, Hashable, Codable {
     /// The sweeper holding a sweep claim on this node, when one does.
     public var sweepingBy: String?
 
+    /// - Parameter now: the reader's unix time, for `heartbeatAgeSeconds`.
     public init(nodeID: String, status: NodeLiveness, heartbeat: Int64?, heartbeatTTL: Int?, connectionCount: Int,
-                rooms: [String], sweepingBy: String?) {
+                rooms: [String], sweepingBy: String?, now: Int64) {
         self.nodeID = nodeID
         self.status = status
         self.alive = status == .alive
         self.heartbeat = heartbeat
+        self.heartbeatAgeSeconds = heartbeat.map { max(0, now - $0) }
         self.heartbeatTTL = heartbeatTTL
         self.connectionCount = connectionCount
         self.rooms = rooms
@@ -168,7 +173,8 @@ public struct ServerSummary: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case nodeID = "node_id", status, alive, heartbeat, heartbeatTTL = "heartbeat_ttl", connectionCount = "connection_count"
+        case nodeID = "node_id", status, alive, heartbeat, heartbeatAgeSeconds = "heartbeat_age_s", heartbeatTTL = "heartbeat_ttl"
+        case connectionCount = "connection_count"
         case rooms, sweepingBy = "sweeping_by"
     }
 }

@@ -149,3 +149,37 @@ public struct SweepStep: Sendable, Hashable, Codable {
         self.purpose = purpose
     }
 }
+
+/// What a sweep would run on each dead node a dry run found, command by command, with the node's keys, users and
+/// payloads filled in: `sigctl sweep --dry-run --explain`.
+public struct SweepExplanation: Sendable, Hashable, Codable {
+    public struct Node: Sendable, Hashable, Codable {
+        public var nodeID: String
+        /// Participants entries the sweep would remove (one `UserLeft` each).
+        public var usersRemoved: Int
+        public var steps: [SweepStep]
+
+        public init(nodeID: String, usersRemoved: Int, steps: [SweepStep]) {
+            self.nodeID = nodeID
+            self.usersRemoved = usersRemoved
+            self.steps = steps
+        }
+
+        enum CodingKeys: String, CodingKey { case nodeID = "node_id", usersRemoved = "users_removed", steps }
+    }
+
+    /// Who would sweep: the `by` of `ServerSwept`.
+    public var sweeper: String
+    /// Always true: nothing was changed to find this out.
+    public var dryRun: Bool
+    /// The nodes found dead, in the dry run's order.
+    public var nodes: [Node]
+
+    public init(sweeper: String, nodes: [Node]) {
+        self.sweeper = sweeper
+        self.dryRun = true
+        self.nodes = nodes
+    }
+
+    enum CodingKeys: String, CodingKey { case sweeper = "by", dryRun = "dry_run", nodes }
+}

@@ -2,6 +2,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// One message heard on a subscribed channel or pattern.
 public struct PubSubMessage: Sendable, Equatable {
@@ -36,18 +37,20 @@ public final class RedisSubscriber: Sendable {
     public let policy: ReconnectPolicy
     /// Messages and connection changes, in order. Bounded: past `bufferLimit` unread events the
     /// newest are dropped and counted in `droppedEvents` rather than growing memory without end.
+    /// A drop is a gap the owner must repair: compare `droppedEvents` after reading events.
     public let events: AsyncStream<SubscriberEvent>
     private let continuation: AsyncStream<SubscriberEvent>.Continuation
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     private let box = NIOLockedValueBox(Inner())
+    /// Read after every event by an owner that watches for gaps: an atomic, not the lock.
+    private let dropped = Atomic<Int>(0)
 
     private struct Inner {
         var channels: Set<String> = []
         var patterns: Set<String> = []
         var connection: RedisConnection?
         var connectedOnce = false
-        var dropped = 0
         var state: RedisConnectionState = .connecting
         var server = RedisServerStatus()
     }
@@ -67,7 +70,8 @@ public final class RedisSubscriber: Sendable {
     }
 
     public var state: RedisConnectionState { box.withLockedValue { $0.state } }
-    public var droppedEvents: Int { box.withLockedValue { $0.dropped } }
+    /// Events dropped so far because `events` held `bufferLimit` unread ones. Never decreases.
+    public var droppedEvents: Int { dropped.load(ordering: .relaxed) }
     /// Which server the subscription is on (for a Sentinel URL: the master it found) and when that last changed.
     public var server: RedisServerStatus { box.withLockedValue { $0.server } }
 
@@ -165,7 +169,7 @@ public final class RedisSubscriber: Sendable {
 
     private func yield(_ event: SubscriberEvent) {
         if case .dropped = continuation.yield(event) {
-            box.withLockedValue { $0.dropped += 1 }
+            dropped.add(1, ordering: .relaxed)
         }
     }
 }

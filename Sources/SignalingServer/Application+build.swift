@@ -58,7 +58,10 @@ public func buildApplication(
         },
         configuration: .init(
             address: .hostname(configuration.bindAddress, port: configuration.port),
-            serverName: nil),
+            serverName: nil,
+            // A node restart sends thousands of clients to the survivors within a second; the kernel caps this at
+            // net.core.somaxconn.
+            backlog: 4096),
         onServerRunning: { channel in
             listening.set(channel.localAddress?.port)
             node.logger.info(

@@ -42,4 +42,42 @@ struct LivenessTests {
         #expect(!dry.contains { $0.command.hasPrefix("EVALSHA") })
         #expect(dry.contains { $0.command.hasPrefix("HGET rooms:{room}:participants") })
     }
+
+    /// `sweep --dry-run --explain`: for each node a dry run found dead, the commands with its keys, users and payloads.
+    @Test func explainingADryRunFillsInTheDeadNodes() {
+        let report = SweepReport(sweeper: "sigctl", dryRun: true, nodes: [
+            NodeSweep(nodeID: "live", outcome: .alive),
+            NodeSweep(nodeID: "dead-1", outcome: .wouldSweep,
+                      removed: [SweptUser(userID: 1001, roomID: "room1"), SweptUser(userID: 1002, roomID: "room2")],
+                      skipped: [SkippedUser(userID: 1003, roomID: "room1", currentNode: "live")], unreadableRecords: 1),
+            NodeSweep(nodeID: "gone", outcome: .gone),
+        ])
+        let explanation = ClusterRegistry.explain(report, batchSize: 2, now: 1_704_110_400)
+        #expect(explanation.dryRun && explanation.sweeper == "sigctl")
+        #expect(explanation.nodes.map(\.nodeID) == ["dead-1"])
+        let node = explanation.nodes[0]
+        #expect(node.usersRemoved == 2)
+        let commands = node.steps.map(\.command)
+        #expect(commands.first?.hasPrefix("EVALSHA \(ClusterScripts.sweepClaim.sha1) 3 servers:dead-1:connections servers:dead-1:heartbeat servers:dead-1:sweeping") == true)
+        #expect(commands.contains("HSCAN servers:dead-1:connections <cursor> COUNT 2"))
+        #expect(commands.contains { $0.hasPrefix("EVALSHA \(ClusterScripts.sweepBatch.sha1)") && $0.contains("(2 batches of ≤2)") })
+        for (user, room) in [(1001, "room1"), (1002, "room2")] {
+            let i = commands.firstIndex(of: "HDEL servers:dead-1:connections \(user)")
+            #expect(i != nil)
+            guard let i else { continue }
+            #expect(commands[i + 1] == "HDEL rooms:\(room):participants \(user)")
+            #expect(commands[i + 2] == #"PUBLISH cluster:messages {"UserLeft":{"room_id":"\#(room)","user_id":\#(user),"target_server":null,"source_server":"dead-1"}}"#)
+        }
+        // The moved user loses its record only; its room entry stays.
+        #expect(commands.contains("HDEL servers:dead-1:connections 1003"))
+        #expect(!commands.contains("HDEL rooms:room1:participants 1003"))
+        #expect(node.steps.contains { $0.command.hasPrefix("HDEL servers:dead-1:connections <field>") && $0.purpose.contains("1 unreadable") })
+        #expect(commands.suffix(2) == ["DEL servers:dead-1:sweeping",
+                                       #"PUBLISH cluster:events {"ServerSwept":{"node_id":"dead-1","users_removed":2,"by":"sigctl","at":1704110400}}"#])
+        for placeholder in ["{node}", "{user}", "{room}"] {
+            #expect(!commands.joined().contains(placeholder))
+        }
+        #expect(node.steps.allSatisfy { !$0.purpose.isEmpty })
+        #expect(ClusterRegistry.explain(SweepReport(sweeper: "sigctl", dryRun: true, nodes: []), now: 0).nodes.isEmpty)
+    }
 }

@@ -67,6 +67,45 @@ struct UserIDAllocatorTests {
         await #expect(throws: RedisError.closed) { try await ids.next() }
     }
 
+    /// A burst of callers that each find the lease short (refills below the threshold, or ids wanted with none in
+    /// hand) leases one block, not one per caller: at most one lease is in flight. Redis holds writes meanwhile
+    /// (`CLIENT PAUSE … WRITE`), so every caller of the burst comes while the first lease waits for its answer.
+    @Test func aBurstLeasesOneBlockAtATime() async throws {
+        try await withRedis { server, redis in
+            let pauser = try await server.connect()
+            defer { pauser.close() }
+            let ids = UserIDAllocator(redis: redis, blockSize: 100)
+            _ = try await pauser.send("CLIENT", "PAUSE", 300, "WRITE")
+            let handedOut = try await withThrowingTaskGroup(of: UInt64?.self) { group in
+                for k in 0..<40 {
+                    group.addTask {
+                        if k.isMultiple(of: 2) {
+                            try await ids.refill(below: 25)
+                            return nil
+                        }
+                        return try await ids.next()
+                    }
+                }
+                var all: [UInt64] = []
+                for try await id in group { if let id { all.append(id) } }
+                return all
+            }
+            #expect(try await redis.send("GET", "users:next_id").int == 100, "one block for the whole burst")
+            #expect(handedOut.sorted() == Array(1...20))
+            #expect(ids.available == 80)
+
+            // Below the threshold again: again one block, however many refills ask at once.
+            for _ in 0..<60 { _ = ids.nextLeased() }
+            #expect(ids.available == 20)
+            _ = try await pauser.send("CLIENT", "PAUSE", 300, "WRITE")
+            try await withThrowingDiscardingTaskGroup { group in
+                for _ in 0..<20 { group.addTask { try await ids.refill(below: 25) } }
+            }
+            #expect(try await redis.send("GET", "users:next_id").int == 200)
+            #expect(ids.available == 120)
+        }
+    }
+
     @Test func raisingTheCounterAfterARestart() async throws {
         try await withRedis { _, redis in
             let ids = UserIDAllocator(redis: redis, blockSize: 100)

@@ -162,6 +162,9 @@ extension SigctlEndToEnd {
                 let ttl = int(s["heartbeat_ttl"]) ?? -1
                 let sinceBeat = Int(Date.now.timeIntervalSince1970.rounded(.up)) - Int(listedBeat)
                 #expect(ttl <= 30 && ttl >= 30 - sinceBeat - 1, "a 30 s heartbeat TTL, \(sinceBeat) s after the beat: \(s)")
+                // The heartbeat's age, as the text table shows it: whole seconds since the listed beat.
+                let age = try #require(int(s["heartbeat_age_s"]), "heartbeat_age_s: \(s)")
+                #expect(age >= 0 && age <= sinceBeat, "heartbeat_age_s \(age), \(sinceBeat) s after the beat: \(s)")
             }
             #expect(int(servers.first { $0["node_id"] as? String == w.cluster.ids[1] }?["connection_count"]) == 2)
 
@@ -182,6 +185,9 @@ extension SigctlEndToEnd {
             let server = try #require(detail["server"] as? [String: Any], "\(inspect)")
             #expect(server["node_id"] as? String == node)
             #expect(server["alive"] as? Bool == true)
+            let inspectedBeat = try #require(int(server["heartbeat"]), "\(inspect)")
+            let inspectedAge = try #require(int(server["heartbeat_age_s"]), "heartbeat_age_s: \(inspect)")
+            #expect(inspectedAge >= 0 && inspectedAge <= Int(Date.now.timeIntervalSince1970.rounded(.up)) - inspectedBeat, "\(inspect)")
             let connections = try #require(detail["connections"] as? [[String: Any]], "\(inspect)")
             let stored = try await redis.hgetall("servers:\(node):connections")
             #expect(connections.map { uint($0["user_id"]) } == stored.keys.compactMap { UInt64($0) }.sorted().map { Optional($0) },

@@ -53,6 +53,7 @@ extension SigctlEndToEnd {
             let deadServer = try #require((try? servers.json() as? [[String: Any]])?.first { $0["node_id"] as? String == w.dead }, "\(servers)")
             #expect(deadServer["status"] as? String == "dead" && deadServer["alive"] as? Bool == false, "\(servers)")
             #expect(int(deadServer["connection_count"]) == 2 && deadServer["heartbeat"] == nil, "\(servers)")
+            #expect(deadServer["heartbeat_age_s"] == nil, "no heartbeat, no age: \(servers)")
             let serversText = try await sigctl(["servers", "list"] + w.url)
             #expect(serversText.stdoutLines.first { $0.hasPrefix(w.dead + " ") }?.contains("dead") == true, "\(serversText)")
             let inspect = try await sigctl(["rooms", "inspect", w.room, "--format", "json"] + w.url)
@@ -105,6 +106,44 @@ extension SigctlEndToEnd {
             let steps = try #require(try explainJSON.json() as? [[String: Any]], "\(explainJSON)")
             #expect(!steps.isEmpty && steps.allSatisfy { $0["command"] is String && $0["purpose"] is String }, "\(explainJSON)")
             #expect(try await redis.snapshot() == before, "--explain changes nothing")
+
+            // --dry-run --explain: the commands a sweep would run on the dead node it finds, with that node's keys,
+            // users and payloads filled in, and dry-run's exit status.
+            let plan = try await sigctl(["sweep", "--dry-run", "--explain"] + w.url)
+            #expect(plan.exitCode == 1, "\(plan)")
+            let concrete = [
+                "servers:\(w.dead):sweeping",
+                "HSCAN servers:\(w.dead):connections",
+                "HDEL servers:\(w.dead):connections \(bob.userID)",
+                "HDEL servers:\(w.dead):connections \(carol.userID)",
+                "HDEL rooms:\(w.room):participants \(bob.userID)",
+                "HDEL rooms:\(w.lonely):participants \(carol.userID)",
+                #"PUBLISH cluster:messages {"UserLeft":{"room_id":"\#(w.room)","user_id":\#(bob.userID),"#,
+                #"PUBLISH cluster:messages {"UserLeft":{"room_id":"\#(w.lonely)","user_id":\#(carol.userID),"#,
+                #"PUBLISH cluster:events {"ServerSwept":{"node_id":"\#(w.dead)","users_removed":2,"by":"sigctl""#,
+            ]
+            for command in concrete {
+                #expect(plan.stdout.contains(command), "--dry-run --explain shows \(command): \(plan)")
+            }
+            for placeholder in ["{node}", "{user}", "{room}"] {
+                #expect(!plan.stdout.contains(placeholder), "no placeholder \(placeholder) left: \(plan)")
+            }
+            #expect(!plan.stdout.contains("servers:\(w.live):"), "nothing of the live node: \(plan)")
+            #expect(!plan.stdoutLines.contains { $0.hasSuffix("HDEL rooms:\(w.room):participants \(w.survivor.userID)") },
+                    "the survivor stays: \(plan)")
+            #expect(!containsEscapes(plan.stdout), "\(plan)")
+            let planJSON = try await sigctl(["sweep", "--dry-run", "--explain", "--format", "json"] + w.url)
+            #expect(planJSON.exitCode == 1, "\(planJSON)")
+            let explained = try #require(try planJSON.json() as? [String: Any], "\(planJSON)")
+            #expect(explained["dry_run"] as? Bool == true && explained["by"] as? String == "sigctl", "\(planJSON)")
+            let planned = explained["nodes"] as? [[String: Any]] ?? []
+            #expect(planned.map { $0["node_id"] as? String } == [w.dead], "only the dead node: \(planJSON)")
+            #expect(int(planned.first?["users_removed"]) == 2, "\(planJSON)")
+            let plannedCommands = (planned.first?["steps"] as? [[String: Any]] ?? []).compactMap { $0["command"] as? String }
+            for command in concrete {
+                #expect(plannedCommands.contains { $0.contains(command) }, "JSON steps show \(command): \(planJSON)")
+            }
+            #expect(try await redis.snapshot() == before, "--dry-run --explain changes nothing")
 
             // Without --yes and without a terminal: refused, nothing changed.
             let refused = try await sigctl(["sweep"] + w.url)
@@ -196,16 +235,34 @@ extension SigctlEndToEnd {
             try await events.drain(["cluster:messages", "cluster:events"])
             #expect(events.seen.isEmpty, "nothing published: \(events.seen)")
 
-            // --force sweeps it anyway: the heartbeat goes first, then its users, announced like any sweep.
-            let forced = try await sigctl(["sweep", "--node", node, "--force", "--yes", "--format", "json"] + url)
+            // --force sweeps it anyway: the heartbeat goes first, then its users, announced like any sweep. The node
+            // is stalled (SIGSTOP) meanwhile: running, it could notice its heartbeat gone and re-register before the
+            // sweep claims it.
+            cluster.nodes[0].signal(SIGSTOP)
+            let forced: CLIResult
+            do {
+                forced = try await sigctl(["sweep", "--node", node, "--force", "--yes", "--format", "json"] + url)
+            } catch {
+                cluster.nodes[0].signal(SIGCONT)
+                throw error
+            }
+            cluster.nodes[0].signal(SIGCONT)
             #expect(forced.exitCode == 0, "\(forced)")
             let nodes = (try? forced.json() as? [String: Any])?["nodes"] as? [[String: Any]] ?? []
             #expect(nodes.map { $0["node_id"] as? String } == [node] && nodes.first?["outcome"] as? String == "swept", "\(forced)")
-            #expect(try await !cluster.redis.exists("rooms:alive-room:participants"))
-            #expect(try await !cluster.redis.exists("servers:\(node):connections"))
+            #expect(int(nodes.first?["users_removed"]) == 1, "\(forced)")
             try await eventually("UserLeft and ServerSwept published") {
                 events.objects.contains { uint(($0["UserLeft"] as? [String: Any])?["user_id"]) == peer.userID }
                     && events.objects.contains { ($0["ServerSwept"] as? [String: Any])?["by"] as? String == "sigctl" }
+            }
+            // The node is alive: it notices it was swept and re-enters the cluster (PROTOCOL.md §2), its user with it.
+            try await eventually("the swept node re-registers") {
+                let participants = try await cluster.redis.hgetall("rooms:alive-room:participants")
+                let beating = try await cluster.redis.exists("servers:\(node):heartbeat")
+                return participants == ["\(peer.userID)": node] && beating
+            }
+            try await eventually("ServerStarted published") {
+                events.objects.contains { ($0["ServerStarted"] as? [String: Any])?["node_id"] as? String == node }
             }
             await events.stop()
         }

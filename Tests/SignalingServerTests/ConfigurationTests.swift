@@ -44,7 +44,7 @@ struct ConfigurationTests {
         let env = [
             "PORT": "9100", "BIND_ADDRESS": "127.0.0.1", "NODE_ID": "signaling-1", "CLUSTER_MODE": "yes",
             "REDIS_URL": "redis://:pw@redis.local:6380/2", "SIGNAL_ROUTING": "Broadcast",
-            "HEARTBEAT_INTERVAL": "500ms", "HEARTBEAT_TTL": "2", "JWT_SECRET": "s3cret", "MAX_CONNECTIONS": "10",
+            "HEARTBEAT_INTERVAL": "500ms", "HEARTBEAT_TTL": "2", "JWT_SECRET": "s3cret-s3cret-s3cret-s3cret-s3cret", "MAX_CONNECTIONS": "10",
             "RATE_LIMIT": "12.5", "RATE_LIMIT_BURST": "20", "OUTBOUND_QUEUE_LIMIT": "64", "SHUTDOWN_TIMEOUT": "1s",
             "LOG_LEVEL": "DEBUG", "LOG_FORMAT": "json", "OUTBOUND_QUEUE_BYTES": "1048576", "PING_INTERVAL": "15s",
             "EVENT_LOOP_THREADS": "1",
@@ -58,7 +58,7 @@ struct ConfigurationTests {
         #expect(config.signalRouting == .broadcast)
         #expect(config.heartbeatInterval == .milliseconds(500))
         #expect(config.heartbeatTTL == .seconds(2))
-        #expect(config.jwtSecret == "s3cret")
+        #expect(config.jwtSecret == "s3cret-s3cret-s3cret-s3cret-s3cret")
         #expect(config.maxConnections == 10)
         #expect(config.rateLimit == 12.5)
         #expect(config.rateLimitBurst == 20)
@@ -91,11 +91,37 @@ struct ConfigurationTests {
 
     @Test func emptyValuesFallThroughExceptTheSecret() throws {
         let config = try NodeConfiguration.load(
-            environment: ["PORT": "", "JWT_SECRET": ""], dotEnv: ["PORT": "9005", "JWT_SECRET": "from-file"])
+            environment: ["PORT": "", "JWT_SECRET": ""], dotEnv: ["PORT": "9005", "JWT_SECRET": "from-file-0123456789abcdef0123456789"])
         #expect(config.port == 9005)
         #expect(config.jwtSecret == nil, "an empty JWT_SECRET means off, even over .env")
-        let flagged = try NodeConfiguration.load(flags: [.jwtSecret: "flag"], environment: ["JWT_SECRET": "env"])
-        #expect(flagged.jwtSecret == "flag")
+        let flag = "from-the-flag-0123456789abcdef0123", env = "from-the-environment-0123456789abcdef"
+        let flagged = try NodeConfiguration.load(flags: [.jwtSecret: flag], environment: ["JWT_SECRET": env])
+        #expect(flagged.jwtSecret == flag)
+    }
+
+    /// RFC 7518 §3.2: an HS256 key has at least 32 bytes. A shorter secret is an invalid value (one line naming the
+    /// setting, never the secret itself); 32 bytes, counted in UTF-8, are enough; empty still means off.
+    @Test func aJWTSecretShorterThan32BytesIsAnInvalidValue() throws {
+        for short in ["s3cret", String(repeating: "x", count: 31), String(repeating: "\u{e9}", count: 15) + "x"] {
+            for source in ["flag", "env", ".env"] {
+                do {
+                    let config = try NodeConfiguration.load(
+                        flags: source == "flag" ? [.jwtSecret: short] : [:],
+                        environment: source == "env" ? ["JWT_SECRET": short] : [:],
+                        dotEnv: source == ".env" ? ["JWT_SECRET": short] : [:])
+                    Issue.record("accepted a \(short.utf8.count)-byte JWT_SECRET from \(source): \(config.jwtSecret ?? "nil")")
+                } catch {
+                    let text = error.description
+                    #expect(text.hasPrefix("invalid JWT_SECRET (--jwt-secret)"), "\(text)")
+                    #expect(text.contains("32 bytes") && !text.contains("\n"), "\(text)")
+                    #expect(!text.contains(short), "the secret is not echoed: \(text)")
+                }
+            }
+        }
+        for enough in [String(repeating: "x", count: 32), String(repeating: "\u{e9}", count: 16), String(repeating: "k", count: 200)] {
+            #expect(try NodeConfiguration.load(environment: ["JWT_SECRET": enough]).jwtSecret == enough)
+        }
+        #expect(try NodeConfiguration.load(environment: ["JWT_SECRET": ""]).jwtSecret == nil)
     }
 
     @Test(arguments: [

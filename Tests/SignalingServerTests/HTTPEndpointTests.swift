@@ -21,6 +21,7 @@ struct HTTPEndpointTests {
             let health = try await node.health()
             #expect(health.contains(#""mode":"local""#))
             #expect(health.contains(#""redis_connected":false"#))
+            #expect(health.contains(#""subscription_dropped_events":0"#))
             let client = try await node.client()
             _ = try await client.join("r", as: "x")
             await client.close()
@@ -47,7 +48,7 @@ struct HTTPEndpointTests {
                 #"sigctl_messages_in_total{type="Offer"} 1"#, #"sigctl_messages_out_total{type="Offer"} 1"#,
                 #"sigctl_errors_total{code="bad_message"} 1"#, "sigctl_relay_latency_seconds_count 1",
                 "sigctl_rate_limit_disconnects_total 0", "sigctl_slow_consumer_disconnects_total 0",
-                "sigctl_cluster_unregistered_members 0",
+                "sigctl_cluster_unregistered_members 0", "sigctl_cluster_subscription_dropped_events_total 0",
             ]
             // Messages out are counted once written, which may be a moment after the client has them.
             var text = ""

@@ -133,6 +133,25 @@ struct ServeBinaryConfigurationTests {
         #expect(output == "sigctl serve: invalid HEARTBEAT_INTERVAL (--heartbeat-interval) 'often': expected a positive duration such as 10, 10s or 500ms\n")
     }
 
+    /// jwt-kit traps (SIGILL) on an HS256 key under 32 bytes: the loader refuses it first, as an invalid value.
+    @Test(arguments: [["JWT_SECRET": "short-secret"], ["JWT_SECRET": String(repeating: "k", count: 31)]])
+    func aShortJWTSecretStopsTheNodeWithOneLineNamingTheSetting(environment: [String: String]) async throws {
+        let binary = try NodeProcess.locateBinary()
+        let directory = NodeProcess.makeTemporaryDirectory()
+        let log = directory + "/out.log"
+        let process = try ChildProcess(
+            executable: binary, arguments: ["serve", "--port", "\(freeLoopbackPort())", "--bind", "127.0.0.1"],
+            environment: ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }, workingDirectory: directory,
+            standardOutput: .file(log, append: true))
+        let status = await process.exit(timeout: .seconds(20))
+        if status == nil { await process.stop() }
+        let output = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(status == 2, "\(output)")
+        let secretBytes = environment["JWT_SECRET"]!.utf8.count
+        #expect(output == "sigctl serve: invalid JWT_SECRET (--jwt-secret): \(secretBytes) bytes; an HS256 secret must be "
+            + "at least 32 bytes (RFC 7518 §3.2), or empty to turn authentication off\n")
+    }
+
     @Test func helpNamesEveryEnvironmentVariable() async throws {
         let binary = try NodeProcess.locateBinary()
         let directory = NodeProcess.makeTemporaryDirectory()

@@ -19,11 +19,18 @@ public struct TokenVerifier: Sendable {
     /// A token that expired less than this long ago is still accepted (clock skew between issuer and node).
     public static let expiryLeeway: Duration = .seconds(30)
 
+    /// The shortest secret accepted, in bytes: RFC 7518 §3.2 requires an HS256 key at least as long as the hash.
+    /// (jwt-kit asserts it; the configuration loader refuses a shorter `JWT_SECRET` before it gets here.)
+    public static let minimumSecretBytes = 32
+
     private let keys: JWTKeyCollection
 
-    /// Nil when `secret` is empty: authentication is off.
+    /// Nil when `secret` is empty: authentication is off. A non-empty secret shorter than `minimumSecretBytes` is a
+    /// programming error (the configuration loader refuses it).
     public init?(secret: String) async {
         guard !secret.isEmpty else { return nil }
+        precondition(secret.utf8.count >= Self.minimumSecretBytes,
+                     "JWT_SECRET must be at least \(Self.minimumSecretBytes) bytes (NodeConfiguration.load refuses a shorter one)")
         keys = await JWTKeyCollection().add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
     }
 

@@ -8,11 +8,16 @@ import SignalingProtocol
 /// The bridge's background work, for as long as the node runs: both Redis links, the link state machine,
 /// membership events and signals from other nodes, the heartbeat, and the periodic sweep.
 extension RedisClusterBridge {
-    /// Work that must not overlap: a recovery, or a reconciliation of some rooms.
+    /// Work that must not overlap: a recovery, or a reconciliation of some rooms. Also work that waits on Redis and
+    /// must not hold up the subscription, which hands it here.
     enum Job: Sendable {
         case recover
         case reconcile(Set<String>?)
+        /// Every local room, because the subscription dropped events (`State.gapReconciliationQueued`).
+        case reconcileAfterGap
         case registerOwed
+        /// Connections closed for a `UserReplaced`: their unregistration.
+        case unregister([RoomMember])
     }
 
     public func run() async throws {
@@ -35,6 +40,7 @@ extension RedisClusterBridge {
             group.addTask { await self.runJobs(jobs) }
             group.addTask { try? await heartbeat.run() }
             group.addTask { await self.periodicWork() }
+            group.addTask { await self.watchRegistration() }
             // The node has drained its clients (each unregistered) before the bridge is shut down.
             try? await gracefulShutdown()
             await self.deregister()
@@ -56,13 +62,33 @@ extension RedisClusterBridge {
     }
 
     private func consumeSubscription() async {
+        var droppedSeen = 0
         for await event in subscriber.events {
             switch event {
             case .subscribed(let reconnect): apply(.subscribed(reconnect: reconnect))
             case .disconnected: apply(.subscriptionLost)
             case .message(let message): await handle(message)
             }
+            // Drops happen only while events wait unread, so reading them always reaches this check afterwards.
+            let dropped = subscriber.droppedEvents
+            if dropped != droppedSeen {
+                subscriptionGap(dropped: dropped - droppedSeen, total: dropped)
+                droppedSeen = dropped
+            }
         }
+    }
+
+    /// The subscription dropped events because this node did not read them fast enough. Which rooms they concerned
+    /// is unknown, so every local room is reconciled with the participants hashes, as after a `ServerStarted`: the
+    /// node's clients converge on who is there. One such reconciliation is queued at a time.
+    private func subscriptionGap(dropped: Int, total: Int) {
+        let queue = state.withLock { state -> Bool in
+            defer { state.gapReconciliationQueued = true }
+            return !state.gapReconciliationQueued
+        }
+        logger.warning("cluster subscription dropped events; reconciling local rooms",
+                       metadata: ["events.dropped": "\(dropped)", "events.dropped.total": "\(total)"])
+        if queue { enqueue(.reconcileAfterGap) }
     }
 
     /// Feeds the state machine and carries out what it asks for.
@@ -95,9 +121,20 @@ extension RedisClusterBridge {
             case .reconcile(let rooms):
                 guard state.withLock({ $0.link.mode != .degraded }) else { continue }
                 await reconcile(rooms: rooms ?? Set(local.localMembers().map(\.room)))
+            case .reconcileAfterGap:
+                // Drops after this point queue another reconciliation.
+                let degraded = state.withLock { state in
+                    state.gapReconciliationQueued = false
+                    return state.link.mode == .degraded
+                }
+                // A degraded node reconciles every room when it recovers anyway.
+                guard !degraded else { continue }
+                await reconcile(rooms: Set(local.localMembers().map(\.room)))
             case .registerOwed:
                 guard isClustered else { continue }
                 await registerOwed()
+            case .unregister(let members):
+                for member in members { await unregister(member) }
             }
         }
     }
@@ -140,6 +177,49 @@ extension RedisClusterBridge {
         }
     }
 
+    /// How often a clustered node checks that its heartbeat and records are still in Redis, whatever its heartbeat
+    /// interval: PROTOCOL.md §2 has a node swept while alive notice within 5 s.
+    static let registrationCheckInterval: Duration = .seconds(2)
+
+    /// Every `registrationCheckInterval`, while clustered: whether this node's heartbeat and records are still in
+    /// Redis. The heartbeat notices the same, but only once per heartbeat interval; a `ServerSwept` naming this node
+    /// is the fast path (`sweptWhileAlive`), this is the backstop (a connections hash deleted by hand, a sweep whose
+    /// event was missed).
+    private func watchRegistration() async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: Self.registrationCheckInterval)
+            } catch {
+                return
+            }
+            await checkRegistration()
+        }
+    }
+
+    /// The heartbeat missing, or the connections hash missing while some joined member should have a record, means
+    /// the registration vanished. As in `confirmRecordsVanished`, only when no registry change (a join, a leave, a
+    /// recovery) started meanwhile: a last leave under way also empties the hash.
+    private func checkRegistration() async {
+        guard isClustered, let before = state.withLock({ $0.recovering || $0.stopping ? nil : $0.registryChanges }) else { return }
+        let expectsRecords = hasRegisteredMembers
+        guard let found = try? await registry.registrationExists(node: nodeID),
+              !found.heartbeat || (expectsRecords && !found.connectionsHash)
+        else { return }
+        let unchanged = state.withLock { !$0.recovering && !$0.stopping && $0.registryChanges == before }
+        guard unchanged, isClustered, !found.heartbeat || hasRegisteredMembers else { return }
+        logger.warning("this node's registration vanished from Redis; re-registering",
+                       metadata: ["heartbeat.found": "\(found.heartbeat)", "connections.found": "\(found.connectionsHash)"])
+        apply(.foundSelfMissing)
+    }
+
+    /// A `ServerSwept` names this node: another sweeper found it dead (its heartbeat had lapsed or was deleted) and
+    /// removed its users although it runs. It re-enters the cluster now, as after an outage.
+    private func sweptWhileAlive(by sweeper: String) {
+        guard isClustered, !state.withLock({ $0.stopping }) else { return }
+        logger.warning("this node was swept while alive; re-registering", metadata: ["sweep.by": "\(sweeper)"])
+        apply(.foundSelfMissing)
+    }
+
     private func registrationVanished(_ write: HeartbeatWrite) {
         logger.warning("this node's registration vanished from Redis; re-registering",
                        metadata: ["heartbeat.previous": "\(write.previous.map(String.init) ?? "none")"])
@@ -176,7 +256,11 @@ extension RedisClusterBridge {
 
     func handle(_ message: PubSubMessage) async {
         if message.channel == ClusterChannels.events {
-            guard let event = try? ClusterEvent(json: message.payload), event.nodeID != nodeID else { return }
+            guard let event = try? ClusterEvent(json: message.payload) else { return }
+            guard event.nodeID != nodeID else {
+                if case .serverSwept(_, _, let sweeper, _) = event { sweptWhileAlive(by: sweeper) }
+                return
+            }
             switch event {
             case .serverStarted:
                 enqueue(.reconcile(nil))
@@ -222,7 +306,8 @@ extension RedisClusterBridge {
             }
         case .userReplaced(let replaced):
             let removed = local.replaceUser(replaced.userID, keeping: UUID(uuidString: replaced.connectionID))
-            for member in removed { await unregister(member) }
+            // Unregistering waits on Redis: on the job queue, so that the signals heard after this are not held up.
+            if !removed.isEmpty { enqueue(.unregister(removed)) }
         }
     }
 

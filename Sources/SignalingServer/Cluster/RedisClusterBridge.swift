@@ -48,6 +48,9 @@ public final class RedisClusterBridge: ClusterBridge {
         var owedRegistrations: [MemberKey: RoomMember] = [:]
         var recovering = false
         var stopping = false
+        /// A reconciliation of every local room is queued because the subscription dropped events (one at a time,
+        /// however many drops).
+        var gapReconciliationQueued = false
         /// Registry changes started (joins, leaves, recoveries), so that a heartbeat that finds no connections hash
         /// can tell records that really vanished from a join or leave under way (see `confirmRecordsVanished`).
         var registryChanges: UInt64 = 0
@@ -71,9 +74,10 @@ public final class RedisClusterBridge: ClusterBridge {
         // Commands fail fast while Redis is away: the link state, not a waiting command, decides the mode.
         let policy = ReconnectPolicy(initialDelay: .milliseconds(100), maximumDelay: .seconds(1), commandWait: nil)
         self.client = RedisClient(configuration: redis, policy: policy, logger: logger)
-        self.subscriber = RedisSubscriber(configuration: redis, policy: policy, logger: logger)
+        self.subscriber = RedisSubscriber(configuration: redis, policy: policy, bufferLimit: configuration.subscriptionBufferLimit,
+                                          logger: logger)
         self.registry = ClusterRegistry(redis: client, logger: logger)
-        self.ids = UserIDAllocator(redis: client, blockSize: 1000, logger: logger)
+        self.ids = UserIDAllocator(redis: client, blockSize: max(1, configuration.userIDBlockSize), logger: logger)
         self.provisionalIDs = ProvisionalUserIDs(nodeID: configuration.nodeID)
         self.routing = configuration.signalRouting
     }
@@ -97,7 +101,7 @@ public final class RedisClusterBridge: ClusterBridge {
             ($0.link.isClustered, $0.link.commandLinkUp, $0.link.subscriptionUp, $0.owedRegistrations.count)
         }
         return ClusterStatus(mode: clustered ? .cluster : .local, redisConnected: commandUp, subscriptionLive: subscriptionUp,
-                             unregisteredMembers: owed)
+                             unregisteredMembers: owed, subscriptionDroppedEvents: subscriber.droppedEvents)
     }
 
     // MARK: - ClusterBridge
@@ -116,9 +120,11 @@ public final class RedisClusterBridge: ClusterBridge {
     }
 
     private func refillIDsInBackground() {
-        guard ids.available < ids.blockSize / 4, state.withLock({ $0.link.commandLinkUp }) else { return }
-        // Leasing is one INCRBY; doing it on the joiner's task keeps a spare block in hand before an outage.
-        Task { [ids] in try? await ids.refill(below: ids.blockSize / 4) }
+        let threshold = ids.blockSize / 4
+        guard ids.available < threshold, !ids.isLeasing, state.withLock({ $0.link.commandLinkUp }) else { return }
+        // Leasing is one INCRBY, off the joiner's path, keeping a spare block in hand before an outage. The joins of a
+        // burst that all find the lease short share one lease (`UserIDAllocator` has at most one in flight).
+        Task { [ids] in try? await ids.refill(below: threshold) }
     }
 
     public func register(_ member: RoomMember) async throws(ProtocolError) -> [Participant] {

@@ -84,6 +84,13 @@ extension NodeConfiguration {
                     + "\(Setting.heartbeatInterval) (\(config.heartbeatInterval.compactDescription))")
         }
         if let text = value(.jwtSecret) {
+            // RFC 7518 §3.2: an HS256 key is at least as long as the hash. The secret itself is never echoed.
+            let bytes = text.utf8.count
+            guard text.isEmpty || bytes >= TokenVerifier.minimumSecretBytes else {
+                throw ConfigurationError(
+                    "invalid \(Setting.jwtSecret): \(bytes) byte\(bytes == 1 ? "" : "s"); an HS256 secret must be at least "
+                        + "\(TokenVerifier.minimumSecretBytes) bytes (RFC 7518 §3.2), or empty to turn authentication off")
+            }
             config.jwtSecret = text.isEmpty ? nil : text
         }
         if let text = value(.maxConnections) {

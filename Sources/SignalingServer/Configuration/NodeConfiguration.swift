@@ -44,6 +44,12 @@ public struct NodeConfiguration: Sendable {
     public var pingInterval: Duration? = .seconds(30)
     /// Event-loop threads, which also run the node's tasks (`EventLoopExecutor`). Nil: one per CPU core.
     public var eventLoopThreads: Int?
+    /// Events the cluster subscription holds for the node before it drops the newest (each drop is counted, and
+    /// makes the node reconcile its rooms). Not an operator setting: tests lower it.
+    public var subscriptionBufferLimit: Int = 100_000
+    /// User ids leased from `users:next_id` per `INCRBY`; a new block is leased when fewer than a quarter remain.
+    /// Not an operator setting: tests lower it.
+    public var userIDBlockSize: Int = 1000
     public var logLevel: Logger.Level = .info
     public var logFormat: LogFormat = .text
 

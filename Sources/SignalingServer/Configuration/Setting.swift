@@ -69,7 +69,7 @@ public enum Setting: String, CaseIterable, Sendable, CustomStringConvertible {
         case .signalRouting: "Cross-node signal routing: direct or broadcast"
         case .heartbeatInterval: "How often the node refreshes its heartbeat and sweeps dead nodes (10, 10s, 500ms)"
         case .heartbeatTTL: "How long a heartbeat lives; longer than the interval"
-        case .jwtSecret: "HS256 secret for Join tokens; unset or empty turns authentication off"
+        case .jwtSecret: "HS256 secret for Join tokens, at least 32 bytes; unset or empty turns authentication off"
         case .maxConnections: "Most WebSocket connections at once; more get server_busy and close 1013"
         case .rateLimit: "Messages per second each connection may send, sustained"
         case .rateLimitBurst: "Messages a connection may send in a burst"

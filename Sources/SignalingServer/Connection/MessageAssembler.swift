@@ -24,7 +24,8 @@ struct MessageAssembler {
 
     let maxBytes: Int
     private var inProgress: Opcode?
-    private var buffer = ByteBuffer()
+    /// Only while a fragmented text message is in progress: idle connections hold no buffer.
+    private var buffer: ByteBuffer?
     private var size = 0
 
     init(maxBytes: Int) {
@@ -40,9 +41,11 @@ struct MessageAssembler {
             inProgress = opcode
             size = data.readableBytes
             if opcode == .text {
-                buffer.clear(minimumCapacity: data.readableBytes)
                 var data = data
-                buffer.writeBuffer(&data)
+                var assembled = ByteBuffer()
+                assembled.reserveCapacity(data.readableBytes)
+                assembled.writeBuffer(&data)
+                buffer = assembled
             }
             return .incomplete
         case .continuation:
@@ -54,10 +57,10 @@ struct MessageAssembler {
             }
             if kind == .text {
                 var data = data
-                buffer.writeBuffer(&data)
+                buffer?.writeBuffer(&data)
             }
             guard fin else { return .incomplete }
-            let message = buffer
+            let message = buffer ?? ByteBuffer()
             reset()
             return kind == .text ? .text(message) : .binary
         }
@@ -66,6 +69,6 @@ struct MessageAssembler {
     private mutating func reset() {
         inProgress = nil
         size = 0
-        buffer = ByteBuffer()
+        buffer = nil
     }
 }

@@ -19,8 +19,9 @@ struct StatusController: Sendable {
     }
 
     /// `{"redis_connected":…,"local_connections":…,"mode":…,"node_id":…}` in that order, then additive fields:
-    /// whether the cluster subscription is live, whether cluster mode is configured, the local room count, and how
-    /// many local members have no cluster registration yet.
+    /// whether the cluster subscription is live, whether cluster mode is configured, the local room count, how
+    /// many local members have no cluster registration yet, how many cluster events the subscription dropped, and (in
+    /// cluster mode) which Redis server the node uses and when it last switched (`redisServerFields`).
     func health() -> Response {
         let status = node.bridge.status
         let json =
@@ -31,7 +32,8 @@ struct StatusController: Sendable {
             + "\"subscription_live\":\(status.subscriptionLive),"
             + "\"cluster_mode\":\(node.configuration.clusterMode),"
             + "\"local_rooms\":\(node.hub.roomCount),"
-            + "\"unregistered_members\":\(status.unregisteredMembers)"
+            + "\"unregistered_members\":\(status.unregisteredMembers),"
+            + "\"subscription_dropped_events\":\(status.subscriptionDroppedEvents)"
             + redisServerFields(node.bridge.redisServer) + "}"
         return Response(
             status: .ok, headers: [.contentType: "application/json"],
@@ -48,8 +50,10 @@ struct StatusController: Sendable {
     }
 
     func metrics() -> Response {
-        // Read at scrape time: the bridge holds the count, the metrics only report it.
-        node.metrics.unregisteredMembers.set(node.bridge.status.unregisteredMembers)
+        // Read at scrape time: the bridge holds the counts, the metrics only report them.
+        let status = node.bridge.status
+        node.metrics.unregisteredMembers.set(status.unregisteredMembers)
+        node.metrics.reportDroppedEvents(total: status.subscriptionDroppedEvents)
         if let server = node.bridge.redisServer { node.metrics.redisServer(server) }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

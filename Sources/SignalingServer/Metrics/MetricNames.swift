@@ -25,6 +25,9 @@ public enum MetricNames {
     /// Gauge: local members that other nodes cannot see yet, their cluster registration pending (as `/health`'s
     /// `unregistered_members`).
     public static let unregisteredMembers = "sigctl_cluster_unregistered_members"
+    /// Counter: cluster events (membership, signals) the subscription dropped because the node did not read them fast
+    /// enough; each drop makes the node reconcile its rooms (as `/health`'s `subscription_dropped_events`).
+    public static let subscriptionDroppedEvents = "sigctl_cluster_subscription_dropped_events_total"
 
     /// Gauge, label `address`: 1 for the Redis server (with Sentinel: the master) the node uses now, 0 for earlier ones.
     public static let redisServer = "sigctl_redis_server"

@@ -21,6 +21,9 @@ public final class NodeMetrics: Sendable {
     let oversizedDisconnects: Metrics.Counter
     let replacedConnections: Metrics.Counter
     let unregisteredMembers: Metrics.Meter
+    private let subscriptionDroppedEvents: Metrics.Counter
+    /// The drop count already added to `subscriptionDroppedEvents`.
+    private let reportedDroppedEvents = Mutex(0)
     /// The Redis server addresses reported so far (`sigctl_redis_server`): the current one is 1, older ones 0.
     let redisAddresses = Mutex<Set<String>>([])
 
@@ -54,6 +57,7 @@ public final class NodeMetrics: Sendable {
         oversizedDisconnects = Metrics.Counter(label: MetricNames.oversizedDisconnects, factory: factory)
         replacedConnections = Metrics.Counter(label: MetricNames.replacedConnections, factory: factory)
         unregisteredMembers = Metrics.Meter(label: MetricNames.unregisteredMembers, factory: factory)
+        subscriptionDroppedEvents = Metrics.Counter(label: MetricNames.subscriptionDroppedEvents, factory: factory)
         connections.set(0)
         rooms.set(0)
         unregisteredMembers.set(0)
@@ -62,6 +66,15 @@ public final class NodeMetrics: Sendable {
     func received(_ kind: ClientMessageKind) { messagesIn[Int(kind.rawValue)].increment() }
     func sent(_ kind: ServerMessageKind) { messagesOut[Int(kind.rawValue)].increment() }
     func error(_ code: ErrorCode) { errors[code]?.increment() }
+
+    /// Brings the dropped-events counter up to `total`, the subscriber's own count (read at scrape time).
+    func reportDroppedEvents(total: Int) {
+        let increase = reportedDroppedEvents.withLock { reported -> Int in
+            defer { reported = max(reported, total) }
+            return max(0, total - reported)
+        }
+        if increase > 0 { subscriptionDroppedEvents.increment(by: Int64(increase)) }
+    }
 
     /// Prometheus text exposition format.
     public func exposition() -> [UInt8] { registry.emitToBuffer() }

@@ -66,12 +66,17 @@ public struct ClusterStatus: Sendable, Equatable {
     /// Local members with no registration in Redis yet (it failed, or the node was cut off when they joined):
     /// other nodes do not see them until the node registers them. Zero on a healthy node.
     public var unregisteredMembers: Int
+    /// Cluster events the subscription dropped since the node started because the node did not read them fast
+    /// enough (each drop makes the node reconcile its rooms). Zero on a healthy node.
+    public var subscriptionDroppedEvents: Int
 
-    public init(mode: Mode, redisConnected: Bool, subscriptionLive: Bool, unregisteredMembers: Int = 0) {
+    public init(mode: Mode, redisConnected: Bool, subscriptionLive: Bool, unregisteredMembers: Int = 0,
+                subscriptionDroppedEvents: Int = 0) {
         self.mode = mode
         self.redisConnected = redisConnected
         self.subscriptionLive = subscriptionLive
         self.unregisteredMembers = unregisteredMembers
+        self.subscriptionDroppedEvents = subscriptionDroppedEvents
     }
 
     public static let standalone = ClusterStatus(mode: .local, redisConnected: false, subscriptionLive: false)

@@ -34,7 +34,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
 
     // Ordering: messages that arrived while an async step of the session was running.
     private var busy = false
-    private var held = CircularBuffer<(bytes: ByteBuffer, at: ContinuousClock.Instant)>()
+    /// An array, not a ring buffer: empty (no allocation) on every idle connection.
+    private var held: [(bytes: ByteBuffer, at: ContinuousClock.Instant)] = []
     private var readsPaused = false
     private var disconnected = false
     private let clock = ContinuousClock()
@@ -148,6 +149,12 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
+        if event is ChannelShouldQuiesceEvent {
+            // The server is shutting down (the node's drain normally closed this connection already).
+            connection.close(code: CloseCode.goingAway, reason: "server shutting down")
+            writeQueued()
+            return
+        }
         context.fireUserInboundEventTriggered(event)
     }
 
@@ -193,7 +200,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
     private func stepFinished(_ disposition: Session.Disposition) {
         busy = false
         apply(disposition)
-        while !busy, !disconnected, let next = held.popFirst() {
+        while !busy, !disconnected, !held.isEmpty {
+            let next = held.removeFirst()
             guard !connection.isClosing else {
                 held.removeAll()
                 break

@@ -16,7 +16,7 @@ struct SimulateCommand: AsyncParsableCommand {
             object); progress notes go to stdout in text and to stderr with JSON. Exit status: 0 the run completed \
             without errors, 1 it completed but clients saw errors (counted in the report), 2 it could not run.
             """,
-        subcommands: [Relay.self, Joins.self, Idle.self]
+        subcommands: [Relay.self, Joins.self, Storm.self, Idle.self]
     )
 }
 
@@ -162,6 +162,52 @@ extension SimulateCommand {
 
                 printer.note("joins: \(options.clients) clients, \(options.concurrency) in flight, rooms of "
                              + "\(options.roomSize), \(urls.count) node\(urls.count == 1 ? "" : "s"); \(options.mode.summary)")
+                let report = try await JoinRateBenchmark.run(options, logger: SimulateArguments.logger)
+                printer.result(report) { SimulateRendering.joins($0, printer: printer) }
+                if report.errorCount > 0 || report.joined < report.clients { throw ExitCode(1) }
+            }
+        }
+    }
+
+    struct Storm: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reconnect storm: every client connects and joins at the same moment, as after a node dies.",
+            discussion: """
+                All --clients open a new connection (TCP + WebSocket handshake + Join) at once, spread round-robin \
+                over the given nodes, rooms filled to --room-size; the connections stay open until all have joined. \
+                The report gives the time from the first connect to the last RoomJoined and the failures: what the \
+                surviving nodes of a cluster face when a node holding --clients users is killed. Needs a descriptor \
+                per client (ulimit -n).
+                """
+        )
+
+        @OptionGroup var output: SimulateOutputOptions
+
+        @Option(name: .customLong("url"), help: ArgumentHelp(
+            "WebSocket URL of a node (repeatable: clients are spread round-robin).", valueName: "url"))
+        var urls: [String] = []
+
+        @Option(help: ArgumentHelp("Clients that connect and join at once.", valueName: "n"))
+        var clients = "10000"
+
+        @Option(name: .customLong("room-size"), help: ArgumentHelp("Members per room.", valueName: "n"))
+        var roomSize = "4"
+
+        func run() async throws {
+            EventLoopExecutor.install()
+            try await reportingErrors {
+                let printer = output.printer
+                guard !urls.isEmpty else { throw CLIError("missing --url: give at least one node's ws://HOST:PORT/ws") }
+                var options = JoinRateBenchmark.Options(urls: urls)
+                options.clients = try SimulateArguments.count(clients, flag: "--clients", range: 1...100_000)
+                options.concurrency = options.clients
+                options.roomSize = try SimulateArguments.count(roomSize, flag: "--room-size", range: 1...10_000)
+                options.mode = .keep
+                try SimulateArguments.descriptors(needed: options.clients + 50, what: "--clients \(options.clients)")
+                try await SimulateArguments.probe(Array(Set(urls)).sorted())
+
+                printer.note("storm: \(options.clients) clients connect and join at once, rooms of \(options.roomSize), "
+                             + "\(urls.count) node\(urls.count == 1 ? "" : "s")")
                 let report = try await JoinRateBenchmark.run(options, logger: SimulateArguments.logger)
                 printer.result(report) { SimulateRendering.joins($0, printer: printer) }
                 if report.errorCount > 0 || report.joined < report.clients { throw ExitCode(1) }

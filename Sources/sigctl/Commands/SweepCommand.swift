@@ -11,8 +11,10 @@ struct SweepCommand: AsyncParsableCommand {
         discussion: """
             A node is dead when its connections hash exists and its heartbeat does not. Sweeping removes each of its \
             users from their room where the room still names that node, deletes its connections hash, and publishes \
-            one UserLeft per removed user and one ServerSwept. Exit status: 0 done (or nothing to do), 1 with \
-            --dry-run when dead nodes were found, 2 on errors or refusal.
+            one UserLeft per removed user and one ServerSwept. --explain prints the Redis commands a sweep runs; with \
+            --dry-run, the commands it would run on each dead node found now, with that node's keys, users and \
+            payloads. Exit status: 0 done (or nothing to do), 1 with --dry-run when dead nodes were found, 2 on \
+            errors or refusal.
             """
     )
 
@@ -30,7 +32,7 @@ struct SweepCommand: AsyncParsableCommand {
     @Flag(help: "With --node: sweep it even though its heartbeat is live (deletes the heartbeat first).")
     var force = false
 
-    @Flag(help: "Print the Redis commands a sweep runs, and run nothing.")
+    @Flag(help: "Print the Redis commands a sweep runs, and run nothing; with --dry-run, those it would run on each dead node found.")
     var explain = false
 
     func validate() throws {
@@ -43,8 +45,8 @@ struct SweepCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let printer = global.printer
-            if explain {
-                let steps = ClusterRegistry.sweepPlan(dryRun: dryRun, only: node, by: "sigctl")
+            if explain && !dryRun {
+                let steps = ClusterRegistry.sweepPlan(only: node, by: "sigctl")
                 printer.result(steps) { steps in
                     steps.enumerated().map { "\($0.offset + 1). \($0.element.command)\n   \(printer.paint($0.element.purpose, .dim))" }
                         .joined(separator: "\n")
@@ -68,8 +70,13 @@ struct SweepCommand: AsyncParsableCommand {
             let preview = try await registry.sweep(dryRun: true, only: node, by: "sigctl")
             let targets = preview.nodes.filter { $0.outcome == .wouldSweep }
             let forcing = force && node != nil && preview.nodes.contains { $0.outcome == .alive }
-            if dryRun || (targets.isEmpty && !forcing) {
+            if dryRun && explain {
+                let explanation = ClusterRegistry.explain(preview, now: Int64(Date().timeIntervalSince1970))
+                printer.result(explanation) { SweepRendering.explanation($0, printer: printer) }
+            } else if dryRun || (targets.isEmpty && !forcing) {
                 printer.result(preview) { SweepRendering.report($0, printer: printer) }
+            }
+            if dryRun || (targets.isEmpty && !forcing) {
                 if dryRun && !targets.isEmpty { throw ExitCode(1) }
                 return
             }

@@ -7,7 +7,7 @@ enum ServersRendering {
         guard !servers.isEmpty else { return "" }
         var table = TextTable(headers: ["NODE", "STATUS", "HEARTBEAT AGE", "TTL", "CONNECTIONS", "ROOMS"].map { printer.paint($0, .bold) })
         for s in servers {
-            table.rows.append([s.nodeID, status(s, printer: printer), age(s.heartbeat), s.heartbeatTTL.map { "\($0)s" } ?? "-",
+            table.rows.append([s.nodeID, status(s, printer: printer), s.heartbeatAgeSeconds.map(age) ?? "-", s.heartbeatTTL.map { "\($0)s" } ?? "-",
                                "\(s.connectionCount)", s.rooms.joined(separator: ", ")])
         }
         return table.render()
@@ -26,7 +26,7 @@ enum ServersRendering {
         let s = detail.server
         var lines = [
             "node \(s.nodeID): \(status(s, printer: printer))",
-            "heartbeat: \(s.heartbeat.map { "\($0) (\(age($0)) ago), expires in \(s.heartbeatTTL.map { "\($0)s" } ?? "?")" } ?? "none")",
+            "heartbeat: \(s.heartbeat.map { "\($0) (\(age(s.heartbeatAgeSeconds ?? 0)) ago), expires in \(s.heartbeatTTL.map { "\($0)s" } ?? "?")" } ?? "none")",
             "connections: \(s.connectionCount) in \(s.rooms.count) room\(s.rooms.count == 1 ? "" : "s")",
         ]
         if let sweeper = s.sweepingBy { lines.append(printer.paint("being swept by \(sweeper)", .yellow)) }
@@ -51,13 +51,8 @@ enum ServersRendering {
         }
     }
 
-    private static func age(_ heartbeat: Int64?) -> String {
-        guard let heartbeat else { return "-" }
-        return age(heartbeat)
-    }
-
-    private static func age(_ heartbeat: Int64) -> String {
-        let seconds = max(0, Int64(Date().timeIntervalSince1970) - heartbeat)
-        return seconds < 120 ? "\(seconds)s" : "\(seconds / 60)m"
+    /// A heartbeat's age (`heartbeat_age_s`), short: seconds, or minutes from two minutes on.
+    private static func age(_ seconds: Int64) -> String {
+        seconds < 120 ? "\(seconds)s" : "\(seconds / 60)m"
     }
 }

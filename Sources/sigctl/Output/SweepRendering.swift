@@ -34,4 +34,17 @@ enum SweepRendering {
         }
         return lines.joined(separator: "\n")
     }
+
+    /// `sweep --dry-run --explain`: per dead node, the numbered commands a sweep would run, each with its purpose.
+    static func explanation(_ explanation: SweepExplanation, printer: Printer) -> String {
+        guard !explanation.nodes.isEmpty else { return "no dead nodes: a sweep would run nothing" }
+        return explanation.nodes.map { node in
+            var lines = ["\(printer.paint("would sweep", .yellow)) \(node.nodeID) (\(node.usersRemoved) user\(node.usersRemoved == 1 ? "" : "s")):"]
+            for (i, step) in node.steps.enumerated() {
+                lines.append("\(i + 1). \(step.command)")
+                lines.append("   \(printer.paint(step.purpose, .dim))")
+            }
+            return lines.joined(separator: "\n")
+        }.joined(separator: "\n\n")
+    }
 }
