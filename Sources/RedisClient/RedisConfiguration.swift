@@ -68,14 +68,23 @@ public struct RedisConfiguration: Sendable, Equatable {
 
     /// Masks the password of a URL that could not even be parsed, so that errors never print a secret.
     public static func redact(_ url: String) -> String {
-        let parts = url.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, let at = parts[1].lastIndex(of: "@") else { return url }
+        var rest = Substring(url)
+        var query = ""
+        if let q = rest.firstIndex(of: "?") {
+            // `sentinel_password=…` is a secret too.
+            query = "?" + rest[rest.index(after: q)...].split(separator: "&", omittingEmptySubsequences: false).map { pair in
+                pair.hasPrefix("sentinel_password=") ? "sentinel_password=***" : String(pair)
+            }.joined(separator: "&")
+            rest = rest[..<q]
+        }
+        let parts = rest.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, let at = parts[1].lastIndex(of: "@") else { return rest + query }
         let userinfo = parts[1][..<at]
         let scheme = parts[0] + "://"
         if let colon = userinfo.firstIndex(of: ":") {
-            return scheme + userinfo[..<colon] + ":***" + parts[1][at...]
+            return scheme + userinfo[..<colon] + ":***" + parts[1][at...] + query
         }
-        return scheme + "***" + parts[1][at...]
+        return scheme + "***" + parts[1][at...] + query
     }
 
     static func percentDecode(_ s: String) throws(RedisError) -> String {

@@ -49,11 +49,13 @@ public final class RedisServer: @unchecked Sendable {
     ) async throws -> RedisServer {
         var lastError: Error?
         for _ in 0..<5 {
-            var extra = arguments
+            var extra: [String] = []
             if let files = tlsServerFiles {
+                // No client certificate required unless `arguments` says otherwise (`--tls-auth-clients yes`, later, wins).
                 extra += ["--tls-cert-file", files.certificate, "--tls-key-file", files.key, "--tls-ca-cert-file", files.ca,
                           "--tls-auth-clients", "no"]
             }
+            extra += arguments
             let server = RedisServer(port: freeLoopbackPort(), password: password, extraArguments: extra,
                                      tls: tlsServerFiles == nil ? nil : (tls ?? RedisTLSOptions()))
             do {

@@ -7,6 +7,9 @@ public struct TestCertificates: Sendable {
     public var caFile: String { directory + "/ca.crt" }
     public var serverCertificate: String { directory + "/server.crt" }
     public var serverKey: String { directory + "/server.key" }
+    /// A client certificate and key the CA signed, for servers that require one (`--tls-auth-clients yes`).
+    public var clientCertificate: String { directory + "/client.crt" }
+    public var clientKey: String { directory + "/client.key" }
     /// A CA that signed nothing the server presents: a client that trusts only this one must refuse the server.
     public var otherCAFile: String { directory + "/other-ca.crt" }
 
@@ -23,6 +26,10 @@ public struct TestCertificates: Sendable {
              "-subj", "/CN=localhost"],
             ["x509", "-req", "-in", d + "/server.csr", "-CA", d + "/ca.crt", "-CAkey", d + "/ca.key", "-CAcreateserial",
              "-out", d + "/server.crt", "-days", "2", "-extfile", d + "/san.ext"],
+            ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "/client.key", "-out", d + "/client.csr",
+             "-subj", "/CN=sigctl test client"],
+            ["x509", "-req", "-in", d + "/client.csr", "-CA", d + "/ca.crt", "-CAkey", d + "/ca.key", "-CAcreateserial",
+             "-out", d + "/client.crt", "-days", "2"],
         ]
         for arguments in steps {
             let process = try ChildProcess(executable: "openssl", arguments: arguments,

@@ -75,4 +75,15 @@ struct RedisConfigurationTests {
     func malformedSentinelAndTLS(url: String) {
         #expect(throws: RedisError.self) { try RedisConfiguration(url: url) }
     }
+
+    @Test func aSentinelPasswordNeverShowsEither() {
+        let url = "redis+cluster://:pw@h1,h2/m?sentinel_password=s3cret&db=1"
+        #expect(RedisConfiguration.redact(url) == "redis+cluster://:***@h1,h2/m?sentinel_password=***&db=1")
+        do {
+            _ = try RedisConfiguration(url: url)
+            Issue.record("expected an error")
+        } catch {
+            #expect(!error.description.contains("s3cret") && !error.description.contains("pw@"), "\(error)")
+        }
+    }
 }

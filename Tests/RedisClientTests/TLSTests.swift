@@ -35,4 +35,29 @@ struct TLSTests {
         plain.connectTimeout = .seconds(2)
         await #expect(throws: RedisError.self) { _ = try await RedisConnection.connect(plain) }
     }
+
+    @Test func aServerThatRequiresAClientCertificateAcceptsTheOneGiven() async throws {
+        let certificates = try await TestCertificates.generate()
+        let redis = try await RedisServer.start(
+            arguments: ["--tls-auth-clients", "yes"],
+            tls: RedisTLSOptions(caFile: certificates.caFile, certificateFile: certificates.clientCertificate,
+                                 keyFile: certificates.clientKey),
+            tlsServerFiles: (certificates.serverCertificate, certificates.serverKey, certificates.caFile))
+        defer { redis.stop() }
+        let url = "rediss://127.0.0.1:\(redis.port)?tls_ca_file=\(certificates.caFile)"
+        let withCertificate = try await RedisConnection.connect(try RedisConfiguration(
+            url: url + "&tls_cert_file=\(certificates.clientCertificate)&tls_key_file=\(certificates.clientKey)"))
+        #expect(try await withCertificate.send("PING").string == "PONG")
+        withCertificate.close()
+        // Without one the server refuses: an error, in one line.
+        var without = try RedisConfiguration(url: url)
+        without.connectTimeout = .seconds(5)
+        do {
+            let connection = try await RedisConnection.connect(without)
+            connection.close()
+            Issue.record("connected without the client certificate the server requires")
+        } catch {
+            #expect(!error.description.contains("\n"), "\(error)")
+        }
+    }
 }
