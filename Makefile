@@ -3,7 +3,7 @@
 #   make test   install what is missing, build, run every test
 # Both work on a fresh Debian 12 machine with Swift on the PATH.
 
-APT_PACKAGES := libhiredis-dev libedit-dev redis-server pkg-config
+APT_PACKAGES := libhiredis-dev libedit-dev redis-server redis-sentinel openssl pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT_FLAGS ?=
 PORT ?= 9000

@@ -80,7 +80,7 @@ _sigctl_serve() {
         '--node-id[This node'\''s id\: 1-64 of A-Z a-z 0-9 _ . - (env NODE_ID; default\: host name plus a random suffix)]:id:'
         '--cluster-mode[Join the cluster through Redis (env CLUSTER_MODE; default\: false)]'
         '--no-cluster-mode[Join the cluster through Redis (env CLUSTER_MODE; default\: false)]'
-        '--redis-url[Redis for cluster mode, redis\://\[\[user\]\:password@\]host\[\:port\]\[/db\] (env REDIS_URL; default\: redis\://127.0.0.1\:6379)]:url:'
+        '--redis-url[Redis for cluster mode\: redis\://\[\[user\]\:password@\]host\[\:port\]\[/db\], rediss\:// (TLS), redis+sentinel\://\[\[user\]\:password@\]host1\:26379,host2\:26379/mastername\[?db=N\] (env REDIS_URL; default\: redis\://127.0.0.1\:6379)]:url:'
         '--signal-routing[Cross-node signal routing\: direct or broadcast (env SIGNAL_ROUTING; default\: direct)]:routing:'
         '--heartbeat-interval[How often the node refreshes its heartbeat and sweeps dead nodes (10, 10s, 500ms) (env HEARTBEAT_INTERVAL; default\: 10s)]:duration:'
         '--heartbeat-ttl[How long a heartbeat lives; longer than the interval (env HEARTBEAT_TTL; default\: 30s)]:duration:'
@@ -135,7 +135,7 @@ _sigctl_rooms_list() {
     local -i ret=1
     local -ar ___format=('text' 'json')
     local -ar arg_specs=(
-        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379).]:url:'
+        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379)\: redis\://, rediss\:// (TLS), redis+sentinel\://host1\:26379,host2\:26379/mastername, unix\:///path.]:url:'
         '--format[Output format\: text or json (json\: one document for listings, one object per line for streams).]:format:{__sigctl_complete "${___format[@]}"}'
         '--quiet[Print only results\: no progress or summary lines.]'
         '--no-color[Never color the output (also when NO_COLOR is set or stdout is not a terminal).]'
@@ -151,7 +151,7 @@ _sigctl_rooms_inspect() {
     local -i ret=1
     local -ar ___format=('text' 'json')
     local -ar arg_specs=(
-        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379).]:url:'
+        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379)\: redis\://, rediss\:// (TLS), redis+sentinel\://host1\:26379,host2\:26379/mastername, unix\:///path.]:url:'
         '--format[Output format\: text or json (json\: one document for listings, one object per line for streams).]:format:{__sigctl_complete "${___format[@]}"}'
         '--quiet[Print only results\: no progress or summary lines.]'
         '--no-color[Never color the output (also when NO_COLOR is set or stdout is not a terminal).]'
@@ -195,7 +195,7 @@ _sigctl_servers_list() {
     local -i ret=1
     local -ar ___format=('text' 'json')
     local -ar arg_specs=(
-        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379).]:url:'
+        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379)\: redis\://, rediss\:// (TLS), redis+sentinel\://host1\:26379,host2\:26379/mastername, unix\:///path.]:url:'
         '--format[Output format\: text or json (json\: one document for listings, one object per line for streams).]:format:{__sigctl_complete "${___format[@]}"}'
         '--quiet[Print only results\: no progress or summary lines.]'
         '--no-color[Never color the output (also when NO_COLOR is set or stdout is not a terminal).]'
@@ -210,7 +210,7 @@ _sigctl_servers_inspect() {
     local -i ret=1
     local -ar ___format=('text' 'json')
     local -ar arg_specs=(
-        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379).]:url:'
+        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379)\: redis\://, rediss\:// (TLS), redis+sentinel\://host1\:26379,host2\:26379/mastername, unix\:///path.]:url:'
         '--format[Output format\: text or json (json\: one document for listings, one object per line for streams).]:format:{__sigctl_complete "${___format[@]}"}'
         '--quiet[Print only results\: no progress or summary lines.]'
         '--no-color[Never color the output (also when NO_COLOR is set or stdout is not a terminal).]'
@@ -226,7 +226,7 @@ _sigctl_sweep() {
     local -i ret=1
     local -ar ___format=('text' 'json')
     local -ar arg_specs=(
-        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379).]:url:'
+        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379)\: redis\://, rediss\:// (TLS), redis+sentinel\://host1\:26379,host2\:26379/mastername, unix\:///path.]:url:'
         '--format[Output format\: text or json (json\: one document for listings, one object per line for streams).]:format:{__sigctl_complete "${___format[@]}"}'
         '--quiet[Print only results\: no progress or summary lines.]'
         '--no-color[Never color the output (also when NO_COLOR is set or stdout is not a terminal).]'
@@ -246,7 +246,7 @@ _sigctl_tail() {
     local -i ret=1
     local -ar ___format=('text' 'json')
     local -ar arg_specs=(
-        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379).]:url:'
+        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379)\: redis\://, rediss\:// (TLS), redis+sentinel\://host1\:26379,host2\:26379/mastername, unix\:///path.]:url:'
         '--format[Output format\: text or json (json\: one document for listings, one object per line for streams).]:format:{__sigctl_complete "${___format[@]}"}'
         '--quiet[Print only results\: no progress or summary lines.]'
         '--no-color[Never color the output (also when NO_COLOR is set or stdout is not a terminal).]'
@@ -374,7 +374,7 @@ _sigctl_shell() {
     local -i ret=1
     local -ar ___format=('text' 'json')
     local -ar arg_specs=(
-        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379).]:url:'
+        '--redis-url[Redis URL of the cluster (env REDIS_URL, then .env; default redis\://127.0.0.1\:6379)\: redis\://, rediss\:// (TLS), redis+sentinel\://host1\:26379,host2\:26379/mastername, unix\:///path.]:url:'
         '--format[Output format\: text or json (json\: one document for listings, one object per line for streams).]:format:{__sigctl_complete "${___format[@]}"}'
         '--quiet[Print only results\: no progress or summary lines.]'
         '--no-color[Never color the output (also when NO_COLOR is set or stdout is not a terminal).]'

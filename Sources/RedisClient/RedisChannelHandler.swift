@@ -1,4 +1,5 @@
 import NIOCore
+import NIOSSL
 
 /// What the connection writes: one or more encoded commands, and who waits for their replies.
 struct RedisOutbound {
@@ -40,9 +41,13 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     private let onPush: (@Sendable (RESPValue) -> Void)?
     /// A flush is scheduled for the end of this tick.
     private var flushScheduled = false
+    /// On a connection to a Sentinel-managed master: a reply saying the server is no longer (or not yet) a usable
+    /// master closes the connection once the reply is delivered, so that the owner reconnects and rediscovers.
+    private let dropOnFailoverReplies: Bool
 
-    init(commandTimeout: TimeAmount?, onPush: (@Sendable (RESPValue) -> Void)? = nil) {
+    init(commandTimeout: TimeAmount?, dropOnFailoverReplies: Bool = false, onPush: (@Sendable (RESPValue) -> Void)? = nil) {
         self.commandTimeout = commandTimeout
+        self.dropOnFailoverReplies = dropOnFailoverReplies
         self.onPush = onPush
     }
 
@@ -99,7 +104,15 @@ final class RedisChannelHandler: ChannelDuplexHandler {
         let buffer = unwrapInboundIn(data)
         do throws(RedisError) {
             try buffer.withUnsafeReadableBytes { raw in Result { () throws(RedisError) in try reader.feed(raw) } }.get()
+            var failover = false
+            defer {
+                if failover {
+                    failAll(.connectionLost)
+                    context.close(promise: nil)
+                }
+            }
             while let reply = try reader.next() {
+                if dropOnFailoverReplies, let message = reply.errorMessage, Self.isFailoverReply(message) { failover = true }
                 if let onPush, Self.isPush(reply) {
                     onPush(reply)
                 } else if let head = pending.first {
@@ -133,7 +146,8 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        failAll(.connectionLost)
+        // A TLS handshake that failed says why; anything else is a lost connection.
+        failAll(Self.isTLSError(error) ? .tls(RedisTLSContext.describe(error)) : .connectionLost)
         context.close(promise: nil)
     }
 
@@ -141,6 +155,16 @@ final class RedisChannelHandler: ChannelDuplexHandler {
         if failure == nil { failure = error }
         batch = []
         while let head = pending.popFirst() { head.waiter.fail(error) }
+    }
+
+    /// READONLY (a demoted master), LOADING (a restarted one still loading), MASTERDOWN (a replica cut off from its
+    /// master): the server is not the master to talk to right now.
+    static func isFailoverReply(_ message: String) -> Bool {
+        message.hasPrefix("READONLY") || message.hasPrefix("LOADING") || message.hasPrefix("MASTERDOWN")
+    }
+
+    private static func isTLSError(_ error: any Error) -> Bool {
+        error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError
     }
 
     private static func isPush(_ reply: RESPValue) -> Bool {

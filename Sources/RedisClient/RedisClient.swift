@@ -30,6 +30,7 @@ public final class RedisClient: RedisCommandExecutor, Sendable {
         var waiters: [UInt64: CheckedContinuation<RedisConnection, any Error>] = [:]
         var nextWaiter: UInt64 = 0
         var observers: [UInt64: AsyncStream<RedisConnectionState>.Continuation] = [:]
+        var server = RedisServerStatus()
     }
 
     public init(
@@ -96,12 +97,19 @@ public final class RedisClient: RedisCommandExecutor, Sendable {
         return stream
     }
 
+    /// Which server the client talks to (for a Sentinel URL: the master it found) and when that last changed.
+    public var server: RedisServerStatus { box.withLockedValue { $0.server } }
+
     private func adopt(_ connection: RedisConnection) {
-        let waiters = box.withLockedValue { inner in
+        let (waiters, switched) = box.withLockedValue { inner in
+            let switched = inner.server.connected(to: connection.serverAddress)
             inner.connection = connection
             let w = inner.waiters
             inner.waiters = [:]
-            return w
+            return (w, switched)
+        }
+        if let switched {
+            logger.notice("redis server changed", metadata: ["redis.server.old": "\(switched)", "redis.server": "\(connection.serverAddress)"])
         }
         for (_, waiter) in waiters { waiter.resume(returning: connection) }
     }

@@ -13,6 +13,10 @@ public struct RedisConfiguration: Sendable, Equatable {
     public var connectTimeout: Duration
     /// A reply overdue by this much closes the connection (every request behind it fails); nil waits forever.
     public var commandTimeout: Duration?
+    /// TLS to the server (`rediss://`); nil: plain TCP.
+    public var tls: RedisTLSOptions?
+    /// Set for `redis+sentinel://`: `address` is then unused, the master is found through these Sentinels.
+    public var sentinel: RedisSentinelOptions?
 
     public init(
         address: Address, username: String? = nil, password: String? = nil, database: Int = 0,
@@ -26,95 +30,36 @@ public struct RedisConfiguration: Sendable, Equatable {
         self.commandTimeout = commandTimeout
     }
 
-    /// Parses `redis://[[user]:password@]host[:port][/db]` and `unix:///path/to/redis.sock[?db=N]`.
+    /// Parses `redis://[[user]:password@]host[:port][/db]`, `rediss://…` (TLS), `unix:///path/to/redis.sock[?db=N]`,
+    /// and `redis+sentinel://[[user]:password@]host1[:26379][,host2[:26379]…]/mastername[?db=N]` (`rediss+sentinel://`:
+    /// TLS to the Sentinels and the master). Query parameters: `db`, `sentinel_username`, `sentinel_password`,
+    /// `tls_ca_file`, `tls_cert_file`, `tls_key_file`, `tls_server_name` (see `RedisURL`).
     public init(url: String) throws(RedisError) {
-        if url.hasPrefix("unix://") {
-            var rest = String(url.dropFirst("unix://".count))
-            var database = 0
-            if let q = rest.firstIndex(of: "?") {
-                let query = rest[rest.index(after: q)...]
-                rest = String(rest[..<q])
-                for pair in query.split(separator: "&") {
-                    let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
-                    guard kv.count == 2, kv[0] == "db" else { throw .invalidURL("unknown query parameter '\(pair)'") }
-                    guard let db = Int(kv[1]), db >= 0 else { throw .invalidURL("database must be a number, got '\(kv[1])'") }
-                    database = db
-                }
-            }
-            guard rest.hasPrefix("/") else { throw .invalidURL("a unix socket URL needs an absolute path (unix:///path)") }
-            self.init(address: .unix(path: rest), database: database)
-            return
-        }
-        guard url.hasPrefix("redis://") else {
-            throw .invalidURL("'\(Self.redact(url))' must start with redis:// or unix://")
-        }
-        var rest = Substring(url.dropFirst("redis://".count))
-        var username: String?
-        var password: String?
-        if let at = rest.lastIndex(of: "@") {
-            let userinfo = rest[..<at]
-            rest = rest[rest.index(after: at)...]
-            if let colon = userinfo.firstIndex(of: ":") {
-                let user = String(userinfo[..<colon])
-                username = user.isEmpty ? nil : try Self.percentDecode(user)
-                password = try Self.percentDecode(String(userinfo[userinfo.index(after: colon)...]))
-            } else if !userinfo.isEmpty {
-                // `redis://secret@host` is the common shorthand for a password without a user.
-                password = try Self.percentDecode(String(userinfo))
-            }
-        }
-        var database = 0
-        if let slash = rest.firstIndex(of: "/") {
-            let db = rest[rest.index(after: slash)...]
-            rest = rest[..<slash]
-            if !db.isEmpty {
-                guard let n = Int(db), n >= 0 else { throw .invalidURL("database must be a number, got '\(db)'") }
-                database = n
-            }
-        }
-        var host = String(rest)
-        var port = 6379
-        if host.hasPrefix("[") {
-            // IPv6 literal: [::1]:6379
-            guard let close = host.firstIndex(of: "]") else { throw .invalidURL("unclosed '[' in host") }
-            let after = host[host.index(after: close)...]
-            let inner = String(host[host.index(after: host.startIndex)..<close])
-            if after.hasPrefix(":") {
-                guard let p = Int(after.dropFirst()), (1...65535).contains(p) else {
-                    throw .invalidURL("port must be 1-65535, got '\(after.dropFirst())'")
-                }
-                port = p
-            } else if !after.isEmpty {
-                throw .invalidURL("unexpected '\(after)' after host")
-            }
-            host = inner
-        } else if let colon = host.lastIndex(of: ":") {
-            let portText = host[host.index(after: colon)...]
-            guard let p = Int(portText), (1...65535).contains(p) else {
-                throw .invalidURL("port must be 1-65535, got '\(portText)'")
-            }
-            port = p
-            host = String(host[..<colon])
-        }
-        guard !host.isEmpty else { throw .invalidURL("missing host") }
-        self.init(address: .tcp(host: host, port: port), username: username, password: password, database: database)
+        self = try RedisURL.parse(url)
     }
 
     /// The URL with the password replaced by `***`, for messages and logs.
     public var redactedURL: String {
+        var auth = ""
+        if password != nil { auth = "\(username ?? ""):***@" } else if let username { auth = "\(username)@" }
+        let scheme = tls == nil ? "redis" : "rediss"
+        if let sentinel {
+            let hosts = sentinel.sentinels.map(\.description).joined(separator: ",")
+            return "\(scheme)+sentinel://\(auth)\(hosts)/\(sentinel.masterName)" + (database != 0 ? "?db=\(database)" : "")
+        }
         switch address {
         case .unix(let path):
             return "unix://\(path)" + (database != 0 ? "?db=\(database)" : "")
         case .tcp(let host, let port):
-            var auth = ""
-            if password != nil { auth = "\(username ?? ""):***@" } else if let username { auth = "\(username)@" }
-            let h = host.contains(":") ? "[\(host)]" : host
-            return "redis://\(auth)\(h):\(port)" + (database != 0 ? "/\(database)" : "")
+            return "\(scheme)://\(auth)\(RedisServerAddress(host: host, port: port))" + (database != 0 ? "/\(database)" : "")
         }
     }
 
     /// `host:port` or the socket path, for errors about reaching the server.
     public var addressDescription: String {
+        if let sentinel {
+            return "master '\(sentinel.masterName)' via Sentinels " + sentinel.sentinels.map(\.description).joined(separator: ",")
+        }
         switch address {
         case .unix(let path): return path
         case .tcp(let host, let port): return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
@@ -123,17 +68,26 @@ public struct RedisConfiguration: Sendable, Equatable {
 
     /// Masks the password of a URL that could not even be parsed, so that errors never print a secret.
     public static func redact(_ url: String) -> String {
-        let parts = url.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, let at = parts[1].lastIndex(of: "@") else { return url }
+        var rest = Substring(url)
+        var query = ""
+        if let q = rest.firstIndex(of: "?") {
+            // `sentinel_password=…` is a secret too.
+            query = "?" + rest[rest.index(after: q)...].split(separator: "&", omittingEmptySubsequences: false).map { pair in
+                pair.hasPrefix("sentinel_password=") ? "sentinel_password=***" : String(pair)
+            }.joined(separator: "&")
+            rest = rest[..<q]
+        }
+        let parts = rest.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, let at = parts[1].lastIndex(of: "@") else { return rest + query }
         let userinfo = parts[1][..<at]
         let scheme = parts[0] + "://"
         if let colon = userinfo.firstIndex(of: ":") {
-            return scheme + userinfo[..<colon] + ":***" + parts[1][at...]
+            return scheme + userinfo[..<colon] + ":***" + parts[1][at...] + query
         }
-        return scheme + "***" + parts[1][at...]
+        return scheme + "***" + parts[1][at...] + query
     }
 
-    private static func percentDecode(_ s: String) throws(RedisError) -> String {
+    static func percentDecode(_ s: String) throws(RedisError) -> String {
         guard s.contains("%") else { return s }
         var out: [UInt8] = []
         var bytes = Array(s.utf8)[...]

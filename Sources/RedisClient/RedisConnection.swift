@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 #if canImport(Glibc)
 import Glibc
@@ -11,38 +12,78 @@ import Glibc
 /// It does not reconnect: `RedisClient` and `RedisSubscriber` build reconnection on top of it.
 public final class RedisConnection: Sendable, RedisCommandExecutor {
     let channel: Channel
+    /// The configuration it was opened with (for a Sentinel URL: the Sentinel URL, whatever master it reached).
     public let configuration: RedisConfiguration
+    /// The server this connection talks to: `host:port` (for a Sentinel URL, the master it found) or a socket path.
+    public let serverAddress: String
+    /// What a handshake sends: the configuration's credentials and database, or a Sentinel's.
+    private let credentials: (username: String?, password: String?, database: Int)
 
-    private init(channel: Channel, configuration: RedisConfiguration) {
+    private init(channel: Channel, configuration: RedisConfiguration, serverAddress: String,
+                 credentials: (username: String?, password: String?, database: Int)) {
         self.channel = channel
         self.configuration = configuration
+        self.serverAddress = serverAddress
+        self.credentials = credentials
     }
 
-    /// Connects and authenticates, all within `configuration.connectTimeout`.
+    /// Connects and authenticates, all within `configuration.connectTimeout`. With a Sentinel URL the master is
+    /// found first (`SentinelDiscovery`), every time: a reconnect after a failover reaches the new master.
     public static func connect(
         _ configuration: RedisConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "sigctl.redis"),
         onPush: (@Sendable (RESPValue) -> Void)? = nil
     ) async throws(RedisError) -> RedisConnection {
+        if let sentinel = configuration.sentinel {
+            return try await SentinelDiscovery.connectToMaster(
+                configuration, sentinel: sentinel, eventLoopGroup: eventLoopGroup, logger: logger, onPush: onPush)
+        }
+        return try await open(configuration, at: configuration.address, eventLoopGroup: eventLoopGroup, onPush: onPush)
+    }
+
+    /// Opens one connection to `address` and runs the handshake; `credentials` default to the configuration's.
+    static func open(
+        _ configuration: RedisConfiguration,
+        at address: RedisConfiguration.Address,
+        credentials: (username: String?, password: String?, database: Int)? = nil,
+        dropOnFailoverReplies: Bool = false,
+        eventLoopGroup: any EventLoopGroup,
+        onPush: (@Sendable (RESPValue) -> Void)? = nil
+    ) async throws(RedisError) -> RedisConnection {
         let timeout = configuration.connectTimeout
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         let commandTimeout = configuration.commandTimeout.map { TimeAmount.nanoseconds(Int64($0.nanoseconds)) }
+        let tls: (context: NIOSSLContext, options: RedisTLSOptions)?
+        if let options = configuration.tls, case .tcp = address {
+            tls = (try RedisTLSContext.makeContext(options), options)
+        } else {
+            tls = nil
+        }
         let bootstrap = ClientBootstrap(group: eventLoopGroup)
             .connectTimeout(.nanoseconds(Int64(timeout.nanoseconds)))
             .channelOption(.socketOption(.so_keepalive), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls, case .tcp(let host, _) = address {
+                        try channel.pipeline.syncOperations.addHandler(
+                            RedisTLSContext.makeHandler(context: tls.context, options: tls.options, host: host))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
-                        RedisChannelHandler(commandTimeout: commandTimeout, onPush: onPush))
+                        RedisChannelHandler(commandTimeout: commandTimeout, dropOnFailoverReplies: dropOnFailoverReplies,
+                                            onPush: onPush))
                 }
             }
 
-        let address = configuration.addressDescription
+        let addressText: String
+        switch address {
+        case .tcp(let host, let port): addressText = RedisServerAddress(host: host, port: port).description
+        case .unix(let path): addressText = path
+        }
         let started = ContinuousClock.now
         let channel: Channel
         do {
-            switch configuration.address {
+            switch address {
             case .tcp(let host, let port):
                 channel = try await bootstrap
                     .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -51,13 +92,15 @@ public final class RedisConnection: Sendable, RedisCommandExecutor {
                 channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
             }
         } catch ChannelError.connectTimeout {
-            throw .connectTimeout(address: address, seconds: seconds)
+            throw .connectTimeout(address: addressText, seconds: seconds)
         } catch {
-            throw .connectionRefused(address: address, reason: describeConnectError(error))
+            throw .connectionRefused(address: addressText, reason: describeConnectError(error))
         }
-        let connection = RedisConnection(channel: channel, configuration: configuration)
-        // The TCP connect has its own timeout; this one bounds AUTH/SELECT/PING on a server that
-        // accepts and then never answers.
+        let connection = RedisConnection(
+            channel: channel, configuration: configuration, serverAddress: addressText,
+            credentials: credentials ?? (configuration.username, configuration.password, configuration.database))
+        // The TCP connect has its own timeout; this one bounds TLS and AUTH/SELECT/PING on a server that accepts and
+        // then never answers.
         let remaining = timeout - (ContinuousClock.now - started)
         let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(max(Int64(remaining.nanoseconds), 0))) {
             channel.close(promise: nil)
@@ -70,22 +113,22 @@ public final class RedisConnection: Sendable, RedisCommandExecutor {
             deadline.cancel()
             connection.close()
             if error == .connectionLost, ContinuousClock.now - started >= timeout {
-                throw .connectTimeout(address: address, seconds: seconds)
+                throw .connectTimeout(address: addressText, seconds: seconds)
             }
             throw error
         }
     }
 
     private func handshake() async throws(RedisError) {
-        if let password = configuration.password {
+        if let password = credentials.password {
             var args: [any RedisArgument] = []
-            if let user = configuration.username { args.append(user) }
+            if let user = credentials.username { args.append(user) }
             args.append(password)
             let reply = try await sendRaw(RedisCommand("AUTH", arguments: args))
             if let message = reply.errorMessage { throw .authenticationFailed(Self.authMessage(message)) }
         }
-        if configuration.database != 0 {
-            let reply = try await sendRaw(RedisCommand("SELECT", configuration.database))
+        if credentials.database != 0 {
+            let reply = try await sendRaw(RedisCommand("SELECT", credentials.database))
             if let message = reply.errorMessage { throw .server(message) }
         }
         // A server that requires a password answers NOAUTH here; say so plainly.

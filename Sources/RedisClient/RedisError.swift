@@ -20,6 +20,10 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     case timeout
     /// The bytes from the server were not valid RESP2.
     case protocolError(String)
+    /// No Sentinel answered with a usable master (unknown master name, every Sentinel down, a replica in its place).
+    case sentinel(String)
+    /// TLS could not be set up: a certificate file, or the handshake (an untrusted certificate, a name mismatch).
+    case tls(String)
 
     public var description: String {
         switch self {
@@ -34,6 +38,8 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         case .closed: return "Redis client closed"
         case .timeout: return "Redis command timed out"
         case .protocolError(let why): return "Redis protocol error: \(why)"
+        case .sentinel(let why): return "Redis Sentinel: \(why)"
+        case .tls(let why): return "Redis TLS: \(why)"
         }
     }
 }

@@ -52,6 +52,7 @@ public final class RedisSubscriber: Sendable {
         var connection: RedisConnection?
         var connectedOnce = false
         var state: RedisConnectionState = .connecting
+        var server = RedisServerStatus()
     }
 
     public init(
@@ -71,6 +72,8 @@ public final class RedisSubscriber: Sendable {
     public var state: RedisConnectionState { box.withLockedValue { $0.state } }
     /// Events dropped so far because `events` held `bufferLimit` unread ones. Never decreases.
     public var droppedEvents: Int { dropped.load(ordering: .relaxed) }
+    /// Which server the subscription is on (for a Sentinel URL: the master it found) and when that last changed.
+    public var server: RedisServerStatus { box.withLockedValue { $0.server } }
 
     /// Maintains the subscription connection until the task is cancelled; then `events` finishes.
     public func run() async {
@@ -109,12 +112,17 @@ public final class RedisSubscriber: Sendable {
         if !patterns.isEmpty {
             _ = try await connection.sendExpecting(RedisCommand("PSUBSCRIBE", arguments: patterns), replies: patterns.count)
         }
-        let reconnect = box.withLockedValue { inner in
+        let (reconnect, switched) = box.withLockedValue { inner in
             inner.connection = connection
             defer { inner.connectedOnce = true }
-            return inner.connectedOnce
+            return (inner.connectedOnce, inner.server.connected(to: connection.serverAddress))
         }
-        if reconnect { logger.info("subscription restored") }
+        if reconnect { logger.info("subscription restored", metadata: ["redis.server": "\(connection.serverAddress)"]) }
+        if let switched {
+            logger.notice("subscription moved to another server", metadata: [
+                "redis.server.old": "\(switched)", "redis.server": "\(connection.serverAddress)",
+            ])
+        }
         yield(.subscribed(reconnect: reconnect))
     }
 

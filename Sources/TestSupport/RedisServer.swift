@@ -12,11 +12,17 @@ public final class RedisServer: @unchecked Sendable {
     public let port: Int
     public let password: String?
     public let directory: String
+    /// Added to the server's command line (`--replicaof …`, TLS files).
+    public let extraArguments: [String]
+    /// Set: the server speaks TLS only (`--tls-port`, no plain port), and `url`/`configuration` use it.
+    public let tls: RedisTLSOptions?
     private let lock = NSLock()
     private var process: ChildProcess?
 
     public var url: String {
-        password.map { "redis://:\($0)@127.0.0.1:\(port)" } ?? "redis://127.0.0.1:\(port)"
+        let auth = password.map { ":\($0)@" } ?? ""
+        guard let tls else { return "redis://\(auth)127.0.0.1:\(port)" }
+        return "rediss://\(auth)127.0.0.1:\(port)" + (tls.caFile.map { "?tls_ca_file=\($0)" } ?? "")
     }
 
     /// How tests reach this server. Its connect and command timeouts are far longer than the defaults (5 s, 10 s), so
@@ -34,10 +40,24 @@ public final class RedisServer: @unchecked Sendable {
     public var pid: pid_t? { lock.withLock { process?.pid } }
 
     /// Starts a server and waits until it answers PING.
-    public static func start(password: String? = nil) async throws -> RedisServer {
+    ///
+    /// With `tls` (whose CA file is the one the tests' clients trust), `tlsServerFiles` names the server's
+    /// certificate, key and CA files (`TestCertificates`), and the server listens with TLS only.
+    public static func start(
+        password: String? = nil, arguments: [String] = [], tls: RedisTLSOptions? = nil,
+        tlsServerFiles: (certificate: String, key: String, ca: String)? = nil
+    ) async throws -> RedisServer {
         var lastError: Error?
         for _ in 0..<5 {
-            let server = RedisServer(port: freeLoopbackPort(), password: password)
+            var extra: [String] = []
+            if let files = tlsServerFiles {
+                // No client certificate required unless `arguments` says otherwise (`--tls-auth-clients yes`, later, wins).
+                extra += ["--tls-cert-file", files.certificate, "--tls-key-file", files.key, "--tls-ca-cert-file", files.ca,
+                          "--tls-auth-clients", "no"]
+            }
+            extra += arguments
+            let server = RedisServer(port: freeLoopbackPort(), password: password, extraArguments: extra,
+                                     tls: tlsServerFiles == nil ? nil : (tls ?? RedisTLSOptions()))
             do {
                 try await server.launch()
                 return server
@@ -50,9 +70,11 @@ public final class RedisServer: @unchecked Sendable {
         throw lastError!
     }
 
-    private init(port: Int, password: String?) {
+    private init(port: Int, password: String?, extraArguments: [String], tls: RedisTLSOptions?) {
         self.port = port
         self.password = password
+        self.extraArguments = extraArguments
+        self.tls = tls
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sigctl-redis-\(port)-\(UUID().uuidString.prefix(8))")
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         self.directory = dir.path
@@ -87,9 +109,11 @@ public final class RedisServer: @unchecked Sendable {
     public func stop() { kill() }
 
     private func launch() async throws {
-        var args = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        let ports = tls == nil ? ["--port", "\(port)"] : ["--port", "0", "--tls-port", "\(port)"]
+        var args = ports + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                     "--dir", directory, "--daemonize", "no", "--loglevel", "warning"]
         if let password { args += ["--requirepass", password] }
+        args += extraArguments
         let p = try ChildProcess(executable: "redis-server", arguments: args,
                                  standardOutput: .file(directory + "/redis.log", append: true))
         lock.withLock { process = p }
@@ -108,6 +132,7 @@ public final class RedisServer: @unchecked Sendable {
 
     private func pingOnce() async -> Bool {
         var config = RedisConfiguration(address: .tcp(host: "127.0.0.1", port: port), password: password)
+        config.tls = tls
         config.connectTimeout = .seconds(1)
         guard let c = try? await RedisConnection.connect(config) else { return false }
         defer { c.close() }

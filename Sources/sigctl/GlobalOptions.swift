@@ -6,7 +6,8 @@ import SignalingServer
 /// Options every operator command shares.
 struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("redis-url"), help: ArgumentHelp(
-        "Redis URL of the cluster (env REDIS_URL, then .env; default redis://127.0.0.1:6379).",
+        "Redis URL of the cluster (env REDIS_URL, then .env; default redis://127.0.0.1:6379): redis://, rediss:// (TLS), "
+            + "redis+sentinel://host1:26379,host2:26379/mastername, unix:///path.",
         valueName: "url"))
     var redisURL: String?
 
@@ -42,7 +43,9 @@ struct GlobalOptions: ParsableArguments {
 
     /// One connection for a one-shot command; an unreachable Redis is a one-line error (exit 2).
     func connect() async throws -> RedisConnection {
-        let config = try redisConfiguration()
+        var config = try redisConfiguration()
+        // A one-shot command finds the master once; following a failover is for long-lived connections (`tail`).
+        config.sentinel?.followSwitches = false
         do {
             return try await RedisConnection.connect(config)
         } catch {

@@ -62,7 +62,7 @@ extension NodeConfiguration {
             do {
                 _ = try RedisConfiguration(url: text)
             } catch {
-                throw .invalid(.redisURL, text, "expected redis://[[user]:password@]host[:port][/db] (\(error))")
+                throw .invalid(.redisURL, text, "expected redis://[[user]:password@]host[:port][/db], rediss://… or redis+sentinel://host1,host2/mastername (\(error))")
             }
             config.redisURL = text
         }

@@ -65,7 +65,7 @@ public enum Setting: String, CaseIterable, Sendable, CustomStringConvertible {
         case .bindAddress: "Address to listen on"
         case .nodeID: "This node's id: 1-64 of A-Z a-z 0-9 _ . -"
         case .clusterMode: "Join the cluster through Redis"
-        case .redisURL: "Redis for cluster mode, redis://[[user]:password@]host[:port][/db]"
+        case .redisURL: "Redis for cluster mode: redis://[[user]:password@]host[:port][/db], rediss:// (TLS), redis+sentinel://[[user]:password@]host1:26379,host2:26379/mastername[?db=N]"
         case .signalRouting: "Cross-node signal routing: direct or broadcast"
         case .heartbeatInterval: "How often the node refreshes its heartbeat and sweeps dead nodes (10, 10s, 500ms)"
         case .heartbeatTTL: "How long a heartbeat lives; longer than the interval"

@@ -29,7 +29,15 @@ public enum MetricNames {
     /// enough; each drop makes the node reconcile its rooms (as `/health`'s `subscription_dropped_events`).
     public static let subscriptionDroppedEvents = "sigctl_cluster_subscription_dropped_events_total"
 
+    /// Gauge, label `address`: 1 for the Redis server (with Sentinel: the master) the node uses now, 0 for earlier ones.
+    public static let redisServer = "sigctl_redis_server"
+    /// Gauge: how many times the node moved to another Redis server (a Sentinel failover it followed).
+    public static let redisServerSwitches = "sigctl_redis_server_switches"
+    /// Gauge: unix time of the last such switch; 0 when there was none.
+    public static let redisLastSwitch = "sigctl_redis_last_switch_timestamp_seconds"
+
     /// Label names.
     public static let typeLabel = "type"
     public static let codeLabel = "code"
+    public static let addressLabel = "address"
 }

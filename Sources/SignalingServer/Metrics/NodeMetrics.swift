@@ -24,6 +24,8 @@ public final class NodeMetrics: Sendable {
     private let subscriptionDroppedEvents: Metrics.Counter
     /// The drop count already added to `subscriptionDroppedEvents`.
     private let reportedDroppedEvents = Mutex(0)
+    /// The Redis server addresses reported so far (`sigctl_redis_server`): the current one is 1, older ones 0.
+    let redisAddresses = Mutex<Set<String>>([])
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry

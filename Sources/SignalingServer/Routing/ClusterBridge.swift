@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RedisClient
 import ServiceLifecycle
 import SignalingProtocol
 
@@ -27,6 +28,10 @@ import SignalingProtocol
 public protocol ClusterBridge: UserIDSource, Service {
     /// For `/health`. Must not block: read a cached value.
     var status: ClusterStatus { get }
+
+    /// For `/health` and `/metrics`: the Redis server the command connection uses (with a Sentinel URL, the master it
+    /// found) and when that last changed; nil without Redis. Must not block.
+    var redisServer: RedisServerStatus? { get }
 
     /// Records `member` as in `member.room` and announces it to the other nodes; returns the room's members on
     /// *other* nodes, which the node merges with its local ones into `RoomJoined.participants` (duplicates and the
@@ -95,3 +100,7 @@ extension ClusterBridge {
 /// Makes the bridge for a node. The node passes its `RoomHub` as the `LocalDelivery`.
 public typealias ClusterBridgeFactory =
     @Sendable (_ configuration: NodeConfiguration, _ local: any LocalDelivery, _ logger: Logger) -> any ClusterBridge
+
+extension ClusterBridge {
+    public var redisServer: RedisServerStatus? { nil }
+}

@@ -10,7 +10,7 @@ struct TailCommand: AsyncParsableCommand {
         discussion: """
             Each line: time, channel, kind, room, from → to, payload size. With --format json, each message is one \
             JSON object per line: the raw payload's members plus "channel" and "time". Keeps going across Redis \
-            restarts (and says so). Ctrl-C stops it.
+            restarts and Sentinel failovers (and says so, naming the new master). Ctrl-C stops it.
             """
     )
 
@@ -54,13 +54,21 @@ struct TailCommand: AsyncParsableCommand {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { await subscriber.run() }
                 var seen = 0
+                var switchesSeen = 0
                 for await event in subscriber.events {
                     switch event {
                     case .subscribed(let reconnect):
-                        if reconnect {
+                        let server = subscriber.server
+                        let sentinel = subscriber.configuration.sentinel != nil
+                        if reconnect, server.lastSwitch != nil, server.switches > switchesSeen {
+                            switchesSeen = server.switches
+                            printer.note("Redis master switched: now \(server.address ?? "?"); re-subscribed to "
+                                + "\(ClusterChannels.allPattern); messages published during the failover were missed")
+                        } else if reconnect {
                             printer.note("re-subscribed to \(ClusterChannels.allPattern); messages published meanwhile were missed")
                         } else {
-                            printer.note("listening on \(ClusterChannels.allPattern) at \(subscriber.configuration.redactedURL)")
+                            printer.note("listening on \(ClusterChannels.allPattern) at \(subscriber.configuration.redactedURL)"
+                                + (sentinel ? " (master \(server.address ?? "?"))" : ""))
                         }
                     case .disconnected(let error):
                         printer.note("\(error); reconnecting…")

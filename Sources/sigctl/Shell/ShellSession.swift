@@ -23,6 +23,7 @@ final class ShellSession: @unchecked Sendable {
         guard var config = try? RedisConfiguration(url: redisURL) else { return }
         config.connectTimeout = .seconds(1)
         config.commandTimeout = .seconds(2)
+        config.sentinel?.followSwitches = false  // one short read per prompt: find the master, nothing to follow
         guard let connection = try? await RedisConnection.connect(config) else { return }
         defer { connection.close() }
         let roomIds = await Self.ids(connection, ClusterKeys.participantsPattern(), ClusterKeys.room(fromParticipantsKey:))
