@@ -77,7 +77,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The demo call page served at `/` (HTTP/DemoController.swift): plain files, no build step.
+            resources: [.copy("Resources/Demo")]
         ),
 
         // Synthetic clients for `sigctl simulate` and the benchmarks.

@@ -46,6 +46,8 @@ public struct NodeConfiguration: Sendable {
     public var eventLoopThreads: Int?
     public var logLevel: Logger.Level = .info
     public var logFormat: LogFormat = .text
+    /// Whether `/` serves the demo call page (`DemoController`); off, `/` is not routed.
+    public var demo: Bool = true
 
     /// Defaults everywhere, with a generated node id.
     public init(nodeID: String = NodeID.generate()) {
