@@ -157,6 +157,8 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
             ]
         ),
+        // Real Chromium (the demo page, WebRTC calls) and real nginx (deploy/nginx.conf) in front of real nodes.
+        .testTarget(name: "DeploymentTests", dependencies: ["TestSupport"]),
         .testTarget(
             name: "SigctlTests",
             dependencies: ["ClusterState", "RedisClient", "SignalingProtocol", "TestSupport"]

@@ -4,9 +4,10 @@
 //   1. local media: camera and microphone, or a generated test pattern and tone when there are none;
 //   2. signaling: one WebSocket, JSON text frames (Join, RoomJoined, UserJoined, UserLeft, Offer, Answer,
 //      IceCandidate, Error), re-joining after the socket drops;
-//   3. one RTCPeerConnection per other participant, negotiated the "perfect negotiation" way (either side may
-//      offer at any time; on a collision the polite side, the one with the higher user_id, gives way), with
-//      trickle ICE;
+//   3. one RTCPeerConnection per other participant, with trickle ICE. A newcomer calls everyone listed in its
+//      RoomJoined; the others answer. Negotiation follows the "perfect negotiation" pattern, so either side may
+//      offer at any time (two users who join at once may both call): on a collision the polite side, the one
+//      with the higher user_id, gives way;
 //   4. a text chat over a negotiated data channel on each peer connection.
 //
 // window.sigctlDemo exposes the state (snapshot(), stats()) and the actions (join, leave, sendChat) for
@@ -197,14 +198,16 @@ async function handleMessage(message) {
       setStatus('joined');
       log('info', `joined ${message.room_name} as user ${message.user_id}; ${message.participants.length} already here`);
       state.participants = new Map(message.participants.map((p) => [p.user_id, p.username]));
+      // The newcomer calls everyone already here.
       for (const p of message.participants) createPeer(p.user_id);
       break;
     case 'UserJoined':
       // The node may repeat a UserJoined for someone already known (PROTOCOL.md §1): de-duplicate by user_id.
       if (message.user.user_id === state.userId) break;
       if (!state.participants.has(message.user.user_id)) log('info', `${message.user.username} (${message.user.user_id}) joined`);
+      // The newcomer will call us (its RoomJoined lists us): wait for its Offer. Calling it too would only
+      // make both offers collide.
       state.participants.set(message.user.user_id, message.user.username);
-      createPeer(message.user.user_id);
       break;
     case 'UserLeft':
       if (state.participants.has(message.user_id)) log('info', `${nameOf(message.user_id)} (${message.user_id}) left`);
@@ -258,6 +261,8 @@ function createPeer(userId) {
     polite: state.userId > userId,
     makingOffer: false,
     ignoreOffer: false,
+    candidates: { sent: 0, added: 0, dropped: 0 },
+    lastAttempt: Date.now(), // when the connection was created or its ICE last restarted (see the watchdog)
     // negotiated: both sides create the same channel (id 0) and no 'datachannel' event is needed.
     channel: pc.createDataChannel('chat', { negotiated: true, id: 0 }),
     tile: createTile(userId),
@@ -286,6 +291,9 @@ function createPeer(userId) {
       message.sdp_mid = candidate.sdpMid;
       message.sdp_mline_index = candidate.sdpMLineIndex;
       if (candidate.usernameFragment) message.username_fragment = candidate.usernameFragment;
+      peer.candidates.sent += 1;
+    } else {
+      log('info', `${nameOf(userId)}: all ${peer.candidates.sent} local candidates sent`);
     }
     send(message);
   };
@@ -297,9 +305,14 @@ function createPeer(userId) {
     video.play().catch(() => { video.muted = true; video.play().catch(() => {}); });
   };
 
+  pc.onsignalingstatechange = () => log('info', `${nameOf(userId)}: signaling ${pc.signalingState}`);
+  pc.oniceconnectionstatechange = () => log('info', `${nameOf(userId)}: ICE ${pc.iceConnectionState}`);
   pc.onconnectionstatechange = () => {
     log('info', `${nameOf(userId)}: ${pc.connectionState}`);
-    if (pc.connectionState === 'failed') pc.restartIce();
+    if (pc.connectionState === 'failed') {
+      peer.lastAttempt = Date.now();
+      pc.restartIce();
+    }
     render();
   };
 
@@ -337,9 +350,11 @@ async function handleCandidate(peer, message) {
   if (message.username_fragment) candidate.usernameFragment = message.username_fragment;
   try {
     await peer.pc.addIceCandidate(message.candidate === '' && candidate.sdpMid === null && candidate.sdpMLineIndex === null ? undefined : candidate);
+    if (message.candidate !== '') peer.candidates.added += 1;
   } catch (error) {
     // Candidates of an offer we ignored cannot be added; anything else is worth a line in the log.
-    if (!peer.ignoreOffer) log('warn', `candidate from ${peer.userId} not added: ${error}`);
+    peer.candidates.dropped += 1;
+    log(peer.ignoreOffer ? 'info' : 'warn', `candidate from ${nameOf(peer.userId)} not added: ${error}`);
   }
 }
 
@@ -359,6 +374,22 @@ function endCalls() {
   state.userId = null;
   render();
 }
+
+// A call that is still not connected after a while gets an ICE restart (a new offer, new candidates). Browsers
+// do not always recover by themselves: Chromium, for one, may gather no candidates at all for an answer after
+// rolling back an offer it had only just made.
+const WATCHDOG_MS = 6000;
+setInterval(() => {
+  for (const peer of state.peers.values()) {
+    const { pc } = peer;
+    const stuck = ['new', 'connecting', 'failed'].includes(pc.connectionState) && pc.signalingState === 'stable';
+    if (stuck && Date.now() - peer.lastAttempt > WATCHDOG_MS) {
+      peer.lastAttempt = Date.now();
+      log('warn', `${nameOf(peer.userId)}: not connected after ${WATCHDOG_MS / 1000} s (${pc.connectionState}): restarting ICE`);
+      pc.restartIce();
+    }
+  }
+}, 1000);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Chat.
@@ -452,7 +483,7 @@ function render() {
     badge.className = 'badge';
     const connection = state.peers.get(userId)?.pc.connectionState ?? 'new';
     const channel = state.peers.get(userId)?.channel.readyState;
-    badge.textContent = channel === 'open' ? `${connection} · chat` : connection;
+    badge.textContent = !state.peers.has(userId) ? 'waiting for a call' : channel === 'open' ? `${connection} · chat` : connection;
     badge.dataset.state = connection;
     item.append(name, badge);
     list.append(item);
@@ -464,8 +495,8 @@ function render() {
 
 async function join(room, username) {
   if (state.wantJoined) return;
-  state.room = String(room).trim();
-  state.username = String(username).trim();
+  state.room = $('room').value = String(room).trim();
+  state.username = $('name').value = String(username).trim();
   state.wantJoined = true;
   state.endpointIndex = 0;
   reconnectDelay = 500;
@@ -524,6 +555,7 @@ window.sigctlDemo = {
           iceConnectionState: peer.pc.iceConnectionState,
           signalingState: peer.pc.signalingState,
           dataChannel: peer.channel.readyState,
+          candidates: { ...peer.candidates },
           videoWidth: video.videoWidth,
           currentTime: video.currentTime,
         };
