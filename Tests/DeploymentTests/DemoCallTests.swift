@@ -42,6 +42,28 @@ struct DemoCallTests {
                 try await bob.join(room: room)
             }
             try await expectCall(among: [alice, bob], browsers)
+
+            // Glare: both pages renegotiate at the same instant (one clock), so their offers cross between the
+            // nodes. The impolite page (lower id) ignores the other's offer, the polite one rolls its own back.
+            try await browsers.step("both offer at once; the collision is resolved") {
+                let at = Int(Date().timeIntervalSince1970 * 1000) + 500
+                for page in [alice, bob] {
+                    let restarting = try await page.browser.execute("return window.sigctlDemo.restartIceAt(arguments[0])", [at])
+                    #expect(restarting as? Int == 1)
+                }
+                try await alice.waitFor("ignored bob's colliding offer") { snapshot in
+                    snapshot.log.contains { $0.text.contains("offer collision with bob: ignoring theirs (impolite)") }
+                }
+                try await bob.waitFor("rolled back its colliding offer") { snapshot in
+                    snapshot.log.contains { $0.text.contains("offer collision with alice: rolling ours back (polite)") }
+                }
+                for page in [alice, bob] {
+                    try await page.waitFor("negotiation settled, still connected") { snapshot in
+                        snapshot.peers.allSatisfy { $0.signalingState == "stable" && $0.connectionState == "connected" }
+                    }
+                }
+            }
+            try await expectCall(among: [alice, bob], browsers, label: "after the collision")
         }
     }
 
@@ -71,7 +93,8 @@ struct DemoCallTests {
                     try await browsers.open(name, Self.pageURL(port: cluster.nodes[i].port, pattern: i > 0))
                 })
             }
-            // All at once: joins race across the nodes, and so do the offers (glare).
+            // All at once: the joins race across the nodes (two newcomers may each find the other already in the
+            // room and both call: glare).
             try await browsers.step("all three join \(room) at once") {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for page in pages { group.addTask { try await page.join(room: room) } }

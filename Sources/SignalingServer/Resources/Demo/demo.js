@@ -534,6 +534,13 @@ window.sigctlDemo = {
   join,
   leave,
   sendChat,
+  // Restarts ICE on every call at `time` (ms since the epoch): two pages given the same time make offers that
+  // cross, which exercises the glare handling. Returns how many calls it will restart.
+  restartIceAt(time) {
+    const peers = [...state.peers.values()];
+    setTimeout(() => peers.forEach((peer) => peer.pc.restartIce()), Math.max(0, time - Date.now()));
+    return peers.length;
+  },
   // Everything the page knows, as plain data.
   snapshot() {
     return {
