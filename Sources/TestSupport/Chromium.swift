@@ -98,6 +98,7 @@ public final class ChromeDriver: Sendable {
     /// Ends the driver (by pid) once its browsers are closed.
     public func stop() async {
         await process.stop(grace: .seconds(3))
+        try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// One WebDriver command: its JSON `value`, or the WebDriver error as a thrown `TestSupportError`.
@@ -169,7 +170,13 @@ public final class Browser: Sendable {
     /// Ends the session and makes sure no process of this browser is left.
     public func close() async {
         _ = try? await driver.request("DELETE", "/session/\(session)", timeout: .seconds(20))
-        for pid in processes(withArgument: "--user-data-dir=\(profile)") { kill(pid, SIGKILL) }
+        let leftovers = processes(withArgument: "--user-data-dir=\(profile)")
+        for pid in leftovers { kill(pid, SIGKILL) }
+        // Its profile (a few MB) goes too, once no process of it is left to write there.
+        try? await eventually("\(name)'s processes gone", timeout: .seconds(5)) {
+            processes(withArgument: "--user-data-dir=\(self.profile)").isEmpty
+        }
+        try? FileManager.default.removeItem(atPath: profile)
     }
 }
 
