@@ -144,11 +144,11 @@ function send(message) {
   }
 }
 
-function connect() {
+function connect({ reconnecting = false } = {}) {
   clearTimeout(reconnectTimer);
   const url = endpoints[state.endpointIndex % endpoints.length];
   state.endpoint = url;
-  setStatus(state.joins > 0 ? 'reconnecting' : 'connecting');
+  setStatus(reconnecting ? 'reconnecting' : 'connecting');
   log('info', `connecting to ${url}`);
 
   const ws = new WebSocket(url);
@@ -159,7 +159,8 @@ function connect() {
   };
   // Messages are handled one at a time, in arrival order: an IceCandidate must not be applied before the Offer
   // it belongs to has been (setRemoteDescription is asynchronous).
-  ws.onmessage = (event) => enqueue(() => handleMessage(JSON.parse(event.data)));
+  // Messages still queued from a socket that has since closed are dropped.
+  ws.onmessage = (event) => enqueue(() => (ws === socket ? handleMessage(JSON.parse(event.data)) : undefined));
   ws.onerror = () => log('warn', `socket error on ${url}`);
   ws.onclose = (event) => {
     if (ws !== socket) return; // an old socket we already replaced
@@ -181,7 +182,7 @@ function scheduleReconnect() {
   reconnectDelay = Math.min(reconnectDelay * 2, 5000);
   setStatus('reconnecting');
   log('info', `reconnecting in ${Math.round(delay)} ms`);
-  reconnectTimer = setTimeout(connect, delay);
+  reconnectTimer = setTimeout(() => connect({ reconnecting: true }), delay);
 }
 
 let queue = Promise.resolve();
@@ -320,7 +321,7 @@ function createPeer(userId) {
   peer.channel.onclose = () => render();
   peer.channel.onmessage = (event) => {
     let text = String(event.data);
-    try { text = JSON.parse(event.data).text; } catch { /* plain text from another client */ }
+    try { text = String(JSON.parse(event.data).text ?? text); } catch { /* plain text from another client */ }
     addChat({ user_id: userId, username: nameOf(userId), text, mine: false });
   };
 
