@@ -86,7 +86,9 @@ let package = Package(
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The demo call page served at `/` (HTTP/DemoController.swift): plain files, no build step.
+            resources: [.copy("Resources/Demo")]
         ),
 
         // Synthetic clients for `sigctl simulate` and the benchmarks.
@@ -164,6 +166,8 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
             ]
         ),
+        // Real Chromium (the demo page, WebRTC calls) and real nginx (deploy/nginx.conf) in front of real nodes.
+        .testTarget(name: "DeploymentTests", dependencies: ["TestSupport"]),
         .testTarget(
             name: "SigctlTests",
             dependencies: ["ClusterState", "RedisClient", "SignalingProtocol", "TestSupport"]

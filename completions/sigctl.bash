@@ -186,7 +186,7 @@ _sigctl() {
 
 _sigctl_serve() {
     repeating_flags=()
-    non_repeating_flags=(--cluster-mode --no-cluster-mode -h --help)
+    non_repeating_flags=(--cluster-mode --no-cluster-mode --demo --no-demo -h --help)
     repeating_options=()
     non_repeating_options=(--port --bind --node-id --redis-url --signal-routing --heartbeat-interval --heartbeat-ttl --jwt-secret --max-connections --rate-limit --rate-limit-burst --outbound-queue-limit --outbound-queue-bytes --ping-interval --shutdown-timeout --log-level --event-loop-threads --log-format --env-file)
     __sigctl_offer_flags_options 0

@@ -23,7 +23,7 @@ function __sigctl_parse_tokens -S
         __sigctl_parse_subcommand 0 'h/help'
         switch $unparsed_tokens[1]
         case 'serve'
-            __sigctl_parse_subcommand 0 'port=' 'bind=' 'node-id=' 'cluster-mode' 'no-cluster-mode' 'redis-url=' 'signal-routing=' 'heartbeat-interval=' 'heartbeat-ttl=' 'jwt-secret=' 'max-connections=' 'rate-limit=' 'rate-limit-burst=' 'outbound-queue-limit=' 'outbound-queue-bytes=' 'ping-interval=' 'shutdown-timeout=' 'log-level=' 'event-loop-threads=' 'log-format=' 'env-file=' 'h/help'
+            __sigctl_parse_subcommand 0 'port=' 'bind=' 'node-id=' 'cluster-mode' 'no-cluster-mode' 'redis-url=' 'signal-routing=' 'heartbeat-interval=' 'heartbeat-ttl=' 'jwt-secret=' 'max-connections=' 'rate-limit=' 'rate-limit-burst=' 'outbound-queue-limit=' 'outbound-queue-bytes=' 'ping-interval=' 'shutdown-timeout=' 'log-level=' 'event-loop-threads=' 'log-format=' 'demo' 'no-demo' 'env-file=' 'h/help'
         case 'rooms'
             __sigctl_parse_subcommand 0 'h/help'
             switch $unparsed_tokens[1]
@@ -114,7 +114,7 @@ end
 
 complete -c 'sigctl' -f
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_positional "sigctl" -eq 1' -fa 'serve' -d 'Run a signaling node (WebSocket on /ws, /health, /metrics).'
+complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_positional "sigctl" -eq 1' -fa 'serve' -d 'Run a signaling node (WebSocket on /ws, /health, /metrics, the demo call page on /).'
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_positional "sigctl" -eq 1' -fa 'rooms' -d 'List the cluster\'s rooms, or inspect one.'
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_positional "sigctl" -eq 1' -fa 'servers' -d 'List the cluster\'s nodes, or inspect one.'
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_positional "sigctl" -eq 1' -fa 'sweep' -d 'Remove dead nodes\' users from their rooms (race-safe with the nodes\' own sweeps).'
@@ -142,6 +142,8 @@ complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options 
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" log-level' -l 'log-level' -d 'trace, debug, info, notice, warning, error or critical (env LOG_LEVEL; default: info)' -rfka ''
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" event-loop-threads' -l 'event-loop-threads' -d 'Threads for sockets and tasks; 1 avoids cross-thread hand-offs when nodes share a machine (env EVENT_LOOP_THREADS; default: number of CPU cores)' -rfka ''
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" log-format' -l 'log-format' -d 'text, or json for one JSON object per line (env LOG_FORMAT; default: text)' -rfka ''
+complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" demo' -l 'demo' -d 'Serve the demo call page at /; --no-demo (DEMO=false) turns it off (env DEMO; default: true)'
+complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" no-demo' -l 'no-demo' -d 'Serve the demo call page at /; --no-demo (DEMO=false) turns it off (env DEMO; default: true)'
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" env-file' -l 'env-file' -d 'The .env file to read (default: .env in the working directory, if present).' -rfka ''
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl serve" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'sigctl' -n '__sigctl_should_offer_completions_for_flags_or_options "sigctl rooms" h help' -s 'h' -l 'help' -d 'Show help information.'

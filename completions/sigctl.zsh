@@ -49,7 +49,7 @@ _sigctl() {
     case "${state}" in
     command)
         local -ar subcommands=(
-            'serve:Run a signaling node (WebSocket on /ws, /health, /metrics).'
+            'serve:Run a signaling node (WebSocket on /ws, /health, /metrics, the demo call page on /).'
             'rooms:List the cluster'\''s rooms, or inspect one.'
             'servers:List the cluster'\''s nodes, or inspect one.'
             'sweep:Remove dead nodes'\'' users from their rooms (race-safe with the nodes'\'' own sweeps).'
@@ -95,6 +95,8 @@ _sigctl_serve() {
         '--log-level[trace, debug, info, notice, warning, error or critical (env LOG_LEVEL; default\: info)]:level:'
         '--event-loop-threads[Threads for sockets and tasks; 1 avoids cross-thread hand-offs when nodes share a machine (env EVENT_LOOP_THREADS; default\: number of CPU cores)]:count:'
         '--log-format[text, or json for one JSON object per line (env LOG_FORMAT; default\: text)]:format:'
+        '--demo[Serve the demo call page at /; --no-demo (DEMO=false) turns it off (env DEMO; default\: true)]'
+        '--no-demo[Serve the demo call page at /; --no-demo (DEMO=false) turns it off (env DEMO; default\: true)]'
         '--env-file[The .env file to read (default\: .env in the working directory, if present).]:path:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

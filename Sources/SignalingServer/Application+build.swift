@@ -47,6 +47,7 @@ public func buildApplication(
     let node = await SignalingNode(configuration: configuration, logger: logger, bridgeFactory: bridgeFactory)
     let router = Router(context: NodeRequestContext.self)
     StatusController(node: node).addRoutes(to: router)
+    DemoController(node: node).addRoutes(to: router)
 
     let listening = ListeningPort()
     let liveness = LivenessRegistry(interval: configuration.pingInterval)

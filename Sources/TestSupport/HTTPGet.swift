@@ -15,15 +15,27 @@ public struct HTTPResult: Sendable {
 /// The blocking socket calls run on a dedicated thread, never on the concurrency pool, so a test waiting for a
 /// response cannot starve the in-process server it is talking to.
 public func httpGet(host: String = "127.0.0.1", port: Int, path: String, timeout: Duration = .seconds(15)) async throws -> HTTPResult {
+    try await httpRequest("GET", host: host, port: port, path: path, timeout: timeout)
+}
+
+/// A one-shot request with an optional JSON body, as `httpGet` (for WebDriver's HTTP API in tests).
+public func httpRequest(
+    _ method: String, host: String = "127.0.0.1", port: Int, path: String, json body: [UInt8]? = nil,
+    timeout: Duration = .seconds(15)
+) async throws -> HTTPResult {
     try await withCheckedThrowingContinuation { continuation in
         let thread = Thread {
-            continuation.resume(with: Result { try blockingGet(host: host, port: port, path: path, timeout: timeout) })
+            continuation.resume(with: Result {
+                try blockingRequest(method, host: host, port: port, path: path, body: body, timeout: timeout)
+            })
         }
         thread.start()
     }
 }
 
-private func blockingGet(host: String, port: Int, path: String, timeout: Duration) throws -> HTTPResult {
+private func blockingRequest(
+    _ method: String, host: String, port: Int, path: String, body: [UInt8]?, timeout: Duration
+) throws -> HTTPResult {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw TestSupportError("socket() failed") }
     defer { close(fd) }
@@ -38,7 +50,9 @@ private func blockingGet(host: String, port: Int, path: String, timeout: Duratio
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
     guard connected == 0 else { throw TestSupportError("cannot connect to \(host):\(port): \(String(cString: strerror(errno)))") }
-    let request = Array("GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n\r\n".utf8)
+    let bodyHeaders = body.map { "Content-Type: application/json\r\nContent-Length: \($0.count)\r\n" } ?? ""
+    let request = Array("\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n\(bodyHeaders)\r\n".utf8)
+        + (body ?? [])
     var sent = 0
     while sent < request.count {
         let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -55,6 +69,8 @@ private func blockingGet(host: String, port: Int, path: String, timeout: Duratio
         if n < 0, errno == EINTR { continue }
         guard n > 0 else { throw TestSupportError("recv failed: \(String(cString: strerror(errno)))") }
         response += buffer[..<n]
+        // Some servers (chromedriver) keep the socket open after a complete response despite `Connection: close`.
+        if let length = completeLength(of: response), response.count >= length { break }
     }
     guard let split = response.firstRange(of: Array("\r\n\r\n".utf8)) else {
         throw TestSupportError("malformed HTTP response")
@@ -85,4 +101,15 @@ private func dechunk(_ bytes: [UInt8]) -> [UInt8] {
         index = start + size + 2
     }
     return out
+}
+
+/// The length of the whole response when its head is in and names a `Content-Length`; else nil (read to the end).
+private func completeLength(of response: [UInt8]) -> Int? {
+    guard let split = response.firstRange(of: Array("\r\n\r\n".utf8)) else { return nil }
+    let head = String(decoding: response[..<split.lowerBound], as: UTF8.self).lowercased()
+    for line in head.components(separatedBy: "\r\n") where line.hasPrefix("content-length:") {
+        guard let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) else { return nil }
+        return split.upperBound + length
+    }
+    return nil
 }

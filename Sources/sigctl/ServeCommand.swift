@@ -10,7 +10,7 @@ import SignalingServer
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run a signaling node (WebSocket on /ws, /health, /metrics).",
+        abstract: "Run a signaling node (WebSocket on /ws, /health, /metrics, the demo call page on /).",
         discussion: """
             Each setting is read from its flag, else its environment variable, else a .env file in the working \
             directory, else its default. In .env, values may be quoted ('…' literally, "…" with \\n \\" \\\\), \
@@ -77,6 +77,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong(Setting.logFormat.flag), help: help(.logFormat, "format"))
     var logFormat: String?
 
+    @Flag(name: .customLong(Setting.demo.flag), inversion: .prefixedNo, help: help(.demo))
+    var demo: Bool?
+
     @Option(name: .customLong("env-file"), help: ArgumentHelp(
         "The .env file to read (default: .env in the working directory, if present).", valueName: "path"))
     var envFile: String?
@@ -103,6 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags[.logLevel] = logLevel
         flags[.logFormat] = logFormat
         flags[.eventLoopThreads] = eventLoopThreads
+        flags[.demo] = demo.map { $0 ? "true" : "false" }
         return flags
     }
 

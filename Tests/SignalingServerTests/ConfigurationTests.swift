@@ -38,6 +38,7 @@ struct ConfigurationTests {
         #expect(config.logLevel == .info)
         #expect(config.logFormat == .text)
         #expect(config.nodeID.hasPrefix("host-"))
+        #expect(config.demo)
     }
 
     @Test func everySettingParses() throws {
@@ -47,7 +48,7 @@ struct ConfigurationTests {
             "HEARTBEAT_INTERVAL": "500ms", "HEARTBEAT_TTL": "2", "JWT_SECRET": "s3cret-s3cret-s3cret-s3cret-s3cret", "MAX_CONNECTIONS": "10",
             "RATE_LIMIT": "12.5", "RATE_LIMIT_BURST": "20", "OUTBOUND_QUEUE_LIMIT": "64", "SHUTDOWN_TIMEOUT": "1s",
             "LOG_LEVEL": "DEBUG", "LOG_FORMAT": "json", "OUTBOUND_QUEUE_BYTES": "1048576", "PING_INTERVAL": "15s",
-            "EVENT_LOOP_THREADS": "1",
+            "EVENT_LOOP_THREADS": "1", "DEMO": "false",
         ]
         let config = try NodeConfiguration.load(environment: env)
         #expect(config.port == 9100)
@@ -69,6 +70,7 @@ struct ConfigurationTests {
         #expect(config.outboundQueueBytes == 1_048_576)
         #expect(config.pingInterval == .seconds(15))
         #expect(config.eventLoopThreads == 1)
+        #expect(config.demo == false)
     }
 
     @Test func pingsAreOnByDefaultAndZeroTurnsThemOff() throws {
@@ -138,6 +140,7 @@ struct ConfigurationTests {
         ("PING_INTERVAL", "0.0000000001", "PING_INTERVAL"),
         ("EVENT_LOOP_THREADS", "0", "EVENT_LOOP_THREADS (--event-loop-threads)"),
         ("EVENT_LOOP_THREADS", "many", "EVENT_LOOP_THREADS"),
+        ("DEMO", "off", "DEMO (--demo)"),
     ])
     func invalidValueIsOneLineNamingTheSetting(name: String, value: String, named: String) {
         // HEARTBEAT_TTL=5 is below the default 10 s interval.

@@ -66,12 +66,37 @@ struct HTTPEndpointTests {
         }
     }
 
-    @Test func rootIsReserved() async throws {
+    @Test func rootServesTheDemoPage() async throws {
         try await withNode { node in
-            let response = try await httpGet(port: node.port, path: "/")
-            #expect(response.status == 200)
-            #expect(response.body.contains("/ws"))
-            #expect(try await httpGet(port: node.port, path: "/nope").status == 404)
+            let page = try await httpGet(port: node.port, path: "/")
+            #expect(page.status == 200)
+            #expect(page.headers["content-type"] == "text/html; charset=utf-8")
+            #expect(page.headers["content-security-policy"]?.contains("default-src 'self'") == true, "nothing from a CDN")
+            #expect(page.body.contains(#"<script src="/demo/demo.js"></script>"#))
+            let script = try await httpGet(port: node.port, path: "/demo/demo.js")
+            #expect(script.status == 200)
+            #expect(script.headers["content-type"] == "text/javascript; charset=utf-8")
+            for message in ["Join", "RoomJoined", "UserJoined", "UserLeft", "Offer", "Answer", "IceCandidate"] {
+                #expect(script.body.contains("'\(message)'"), "the page speaks \(message)")
+            }
+            let style = try await httpGet(port: node.port, path: "/demo/demo.css")
+            #expect(style.status == 200)
+            #expect(style.headers["content-type"] == "text/css; charset=utf-8")
+            for path in ["/demo/nope.js", "/demo/..%2Fdemo.js", "/nope"] {
+                #expect(try await httpGet(port: node.port, path: path).status == 404, "\(path)")
+            }
+        }
+    }
+
+    @Test func noDemoLeavesRootUnrouted() async throws {
+        let noDemo: (inout NodeConfiguration) -> Void = { $0.demo = false }
+        try await withNode(noDemo) { node in
+            let root = try await httpGet(port: node.port, path: "/")
+            let script = try await httpGet(port: node.port, path: "/demo/demo.js")
+            let health = try await httpGet(port: node.port, path: "/health")
+            #expect(root.status == 404)
+            #expect(script.status == 404)
+            #expect(health.status == 200)
         }
     }
 }

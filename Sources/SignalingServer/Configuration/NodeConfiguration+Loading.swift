@@ -159,6 +159,12 @@ extension NodeConfiguration {
             }
             config.logFormat = format
         }
+        if let text = value(.demo) {
+            guard let flag = ValueParsers.boolean(text) else {
+                throw .invalid(.demo, text, "expected true, false, 1, 0, yes or no")
+            }
+            config.demo = flag
+        }
         return config
     }
 

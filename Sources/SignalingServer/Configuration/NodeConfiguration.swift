@@ -52,6 +52,8 @@ public struct NodeConfiguration: Sendable {
     public var userIDBlockSize: Int = 1000
     public var logLevel: Logger.Level = .info
     public var logFormat: LogFormat = .text
+    /// Whether `/` serves the demo call page (`DemoController`); off, `/` is not routed.
+    public var demo: Bool = true
 
     /// Defaults everywhere, with a generated node id.
     public init(nodeID: String = NodeID.generate()) {

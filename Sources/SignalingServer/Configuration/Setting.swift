@@ -22,6 +22,7 @@ public enum Setting: String, CaseIterable, Sendable, CustomStringConvertible {
     case eventLoopThreads = "EVENT_LOOP_THREADS"
     case logLevel = "LOG_LEVEL"
     case logFormat = "LOG_FORMAT"
+    case demo = "DEMO"
 
     /// The environment variable (and `.env` key).
     public var environmentName: String { rawValue }
@@ -48,6 +49,7 @@ public enum Setting: String, CaseIterable, Sendable, CustomStringConvertible {
         case .eventLoopThreads: "event-loop-threads"
         case .logLevel: "log-level"
         case .logFormat: "log-format"
+        case .demo: "demo"
         }
     }
 
@@ -80,6 +82,7 @@ public enum Setting: String, CaseIterable, Sendable, CustomStringConvertible {
         case .eventLoopThreads: "Threads for sockets and tasks; 1 avoids cross-thread hand-offs when nodes share a machine"
         case .logLevel: "trace, debug, info, notice, warning, error or critical"
         case .logFormat: "text, or json for one JSON object per line"
+        case .demo: "Serve the demo call page at /; --no-demo (DEMO=false) turns it off"
         }
     }
 
@@ -104,6 +107,7 @@ public enum Setting: String, CaseIterable, Sendable, CustomStringConvertible {
         case .eventLoopThreads: "number of CPU cores"
         case .logLevel: "info"
         case .logFormat: "text"
+        case .demo: "true"
         }
     }
 }

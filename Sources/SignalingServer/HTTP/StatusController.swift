@@ -3,19 +3,14 @@ import ClusterState
 import NIOCore
 import RedisClient
 
-/// The plain HTTP routes: `/health` (PROTOCOL.md §3), `/metrics` (Prometheus text) and `/`, reserved for the demo
-/// page of a later issue.
+/// The plain HTTP routes: `/health` (PROTOCOL.md §3) and `/metrics` (Prometheus text). `/` is the demo page
+/// (`DemoController`).
 struct StatusController: Sendable {
     let node: SignalingNode
 
     func addRoutes(to router: Router<NodeRequestContext>) {
         router.get("/health") { _, _ in health() }
         router.get("/metrics") { _, _ in metrics() }
-        router.get("/") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: "sigctl signaling node; WebSocket endpoint: /ws\n")))
-        }
     }
 
     /// `{"redis_connected":…,"local_connections":…,"mode":…,"node_id":…}` in that order, then additive fields:
