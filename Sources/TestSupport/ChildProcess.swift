@@ -50,6 +50,10 @@ public final class ChildProcess: @unchecked Sendable {
                 posix_spawn_file_actions_adddup2(&fileActions, 1, fd)
             }
         }
+        // Nothing else of the test process reaches the child: sockets are not all close-on-exec, and a long-lived
+        // child (a browser, nginx) holding a copy of an in-process node's client socket keeps that connection open
+        // after the node closes it.
+        closeFrom(3, in: &fileActions)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -140,4 +144,12 @@ public final class ChildProcess: @unchecked Sendable {
 public struct TestSupportError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which its headers declare only under `_GNU_SOURCE`,
+/// so Swift does not see it: looked up at run time.
+private func closeFrom(_ lowest: Int32, in actions: inout posix_spawn_file_actions_t) {
+    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return }
+    _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, lowest)
 }
