@@ -13,6 +13,9 @@ import Synchronization
 /// their health whether the node is clustered; while it is not, the node is in local mode: joins see
 /// local users only, relays to remote users answer `server_busy`, and nothing is said about remote users.
 /// When both links are back the node recovers (see `RedisClusterBridge+Recovery.swift`).
+///
+/// The bridge is a shell around `ClusterMembership`: it feeds it events under its lock, runs the jobs it returns on
+/// its one serial job queue, and delivers the frames it decides after the lock is released, in the order decided.
 public final class RedisClusterBridge: ClusterBridge {
     let nodeID: String
     let configuration: NodeConfiguration
