@@ -10,11 +10,8 @@ extension RedisClusterBridge {
     /// `ServerStarted` and every local user, and reconciles every local room (PROTOCOL.md §2, "Outages").
     /// Also removes this node's records of users who left while Redis was away. True when all of it worked.
     func recover() async -> Bool {
-        state.withLock { state in
-            state.recovering = true
-            state.registryChanges &+= 1
-        }
-        defer { state.withLock { $0.recovering = false } }
+        withMembership { $0.recoveryStarted() }
+        defer { withMembership { $0.recoveryEnded() } }
         do {
             var members = local.localMembers()
             let present = Set(members.map(MemberKey.init))
@@ -34,7 +31,7 @@ extension RedisClusterBridge {
                 logger.error("cannot raise the user-id counter; new users get provisional ids until it is repaired",
                              metadata: ["key": "\(ClusterKeys.nextUserID)", "error": "\(message)"])
             }
-            try? await ids.refill(below: ids.blockSize / 4)
+            try? await ids.refill(below: refillThreshold)
 
             // Users who joined while the steps above ran were not in the snapshot: register them too.
             var registered = present
@@ -59,11 +56,7 @@ extension RedisClusterBridge {
             // A member can still leave now; its unregistration and these announcements are each atomic in Redis,
             // so other nodes never hear its `UserJoined` after its `UserLeft`.
             try await registry.announceJoined(members.map(ConnectionRecord.init), node: nodeID)
-            state.withLock { state in
-                state.recoveredAt = .now
-                state.sweptNodes = []
-                state.silentSince = [:]
-            }
+            withMembership { $0.recovered(at: .now) }
             await reconcile(rooms: Set(local.localMembers().map(\.room)))
             logger.info("registered in the cluster", metadata: ["members": "\(members.count)"])
             return true
@@ -80,10 +73,10 @@ extension RedisClusterBridge {
         let failures = try await registry.registerEach(members.map(ConnectionRecord.init), node: nodeID)
         for (member, failure) in zip(members, failures) {
             guard let failure else {
-                state.withLock { $0.settleOwed(member) }
+                withMembership { $0.registered(member) }
                 continue
             }
-            state.withLock { $0.owedRegistrations[MemberKey(member)] = member }
+            withMembership { $0.registrationRefused(member) }
             logger.warning("cluster registration failed; will retry",
                            metadata: ["room.id": "\(member.room)", "user.id": "\(member.userID)", "error": "\(failure)"])
         }
@@ -104,18 +97,18 @@ extension RedisClusterBridge {
     /// the cluster and them what the failure kept from them. A member may leave meanwhile: its record is removed
     /// again if so, and its `UserJoined` goes out only while its record stands (`announceJoined`).
     func registerOwed() async {
-        let owed = state.withLock { Array($0.owedRegistrations.values) }
+        let owed = withMembership { $0.owedMembers }
         func isHere(_ member: RoomMember) -> Bool {
             local.localMembers(of: member.room).contains { $0.userID == member.userID && $0.connectionID == member.connectionID }
         }
         var rooms: Set<String> = []
         for member in owed {
             guard isHere(member) else {
-                state.withLock { $0.settleOwed(member) }
+                withMembership { $0.registered(member) }
                 continue
             }
             let record = ConnectionRecord(member)
-            state.withLock { $0.registryChanges &+= 1 }
+            withMembership { $0.retryStarted() }
             do {
                 if let holder = try await registry.registerUnlessTaken(record, node: nodeID) {
                     // The user connected again on another node; the claim there closes this connection soon.
@@ -130,7 +123,7 @@ extension RedisClusterBridge {
                     try await registry.unregister(userID: member.userID, room: member.room, node: nodeID,
                                                   connectionID: record.connectionID, announce: true)
                 }
-                state.withLock { $0.settleOwed(member) }
+                withMembership { $0.registered(member) }
                 logger.info("registered a member whose join registration had failed",
                             metadata: ["room.id": "\(member.room)", "user.id": "\(member.userID)"])
             } catch {
@@ -147,14 +140,14 @@ extension RedisClusterBridge {
     func reconcile(rooms: Set<String>) async {
         for room in rooms.sorted() {
             guard !local.localMembers(of: room).isEmpty else {
-                state.withLock { $0.roster.forget(room: room); _ = $0.undecidedRooms.remove(room) }
+                withMembership { $0.roomEmptied(room) }
                 continue
             }
             do {
                 try await reconcile(room: room)
             } catch {
                 logger.debug("reconciliation failed", metadata: ["room.id": "\(room)", "error": "\(error)"])
-                state.withLock { _ = $0.undecidedRooms.insert(room) }
+                withMembership { $0.reconcileFailed(room) }
             }
         }
     }
@@ -163,70 +156,11 @@ extension RedisClusterBridge {
         // Heartbeats first, then the hash: a node writes its heartbeat only after registering its users, so a
         // heartbeat seen before the hash was read makes a user's absence from the hash conclusive. (Read the
         // other way round, a node that registered in between would look as if its users had left.)
-        let knownNodes = Set(state.withLock { $0.roster.members(of: room) }.map(\.value.node))
+        let knownNodes = withMembership { $0.nodesKnown(in: room) }
         let live = try await registry.heartbeatsExist(nodes: Array(knownNodes))
         let participants = try await registry.participants(inRoom: room)
-        var current: [UserID: RemoteRoster.Entry] = [:]
-        for p in participants where p.node != nodeID && p.nodeLiveness != .dead {
-            if let username = p.username { current[p.userID] = .init(username: username, node: p.node) }
-        }
-        let known = state.withLock { $0.roster.members(of: room) }
-        let missingNodes = Set(known.filter { current[$0.key] == nil }.map(\.value.node))
-        let now = ContinuousClock.now
-        let ttl = configuration.heartbeatTTL
-
-        // Deliveries happen under the state lock, so that a `UserJoined` or `UserLeft` heard from another node
-        // meanwhile cannot overtake them (a client told of a departure before the arrival would keep the user).
-        state.withLock { state in
-            var facts: [String: Reconciliation.NodeFacts] = [:]
-            for node in missingNodes {
-                let isLive = live[node] ?? false
-                if isLive { state.silentSince[node] = nil } else if state.silentSince[node] == nil { state.silentSince[node] = now }
-                let since = max(state.silentSince[node] ?? now, state.recoveredAt ?? now)
-                facts[node] = .init(heartbeatLive: isLive, sweptSinceRecovery: state.sweptNodes.contains(node),
-                                    silentForTTL: !isLive && state.recoveredAt != nil && now - since >= ttl)
-            }
-            let outcome = Reconciliation.reconcile(known: state.roster.members(of: room), current: current) {
-                facts[$0] ?? .init(heartbeatLive: false, sweptSinceRecovery: false, silentForTTL: false)
-            }
-            // What each untold member is still owed: the remote users it was not told about and who stay.
-            let roster = state.roster.members(of: room)
-            let neverTold = state.untold.removeValue(forKey: room) ?? [:]
-            for (member, users) in neverTold {
-                for user in users.subtracting(outcome.left).sorted() where user != member {
-                    guard let entry = roster[user] else { continue }
-                    local.deliver(.userJoined(room: room, user: Participant(userID: user, username: entry.username)), to: member, in: room)
-                }
-            }
-            for (user, entry) in outcome.joined where state.roster.add(user, username: entry.username, node: entry.node, room: room) {
-                local.deliver(.userJoined(room: room, user: Participant(userID: user, username: entry.username)),
-                              toMembersOf: room, excluding: user)
-            }
-            for user in outcome.left where state.roster.remove(user, room: room) {
-                deliverUserLeft(user, room: room, unawareMembers: Set(neverTold.filter { $0.value.contains(user) }.keys))
-            }
-            if outcome.undecided.isEmpty { state.undecidedRooms.remove(room) } else { state.undecidedRooms.insert(room) }
-        }
+        // Decided under the lock and delivered in that order, so that a `UserJoined` or `UserLeft` heard from another
+        // node meanwhile cannot overtake these (a client told of a departure before the arrival would keep the user).
+        decide { $0.reconciled(room: room, live: live, participants: participants, now: .now) }
     }
-
-    /// Tells a room's local members that `user` left, except those who were never told it was there.
-    func deliverUserLeft(_ user: UserID, room: String, unawareMembers: Set<UserID>) {
-        if unawareMembers.isEmpty {
-            local.deliver(.userLeft(room: room, userID: user), toMembersOf: room, excluding: user)
-            return
-        }
-        for member in local.localMembers(of: room) where member.userID != user && !unawareMembers.contains(member.userID) {
-            local.deliver(.userLeft(room: room, userID: user), to: member.userID, in: room)
-        }
-    }
-}
-
-/// A user's membership of one room, as a set element.
-struct MemberKey: Hashable {
-    var user: UserID
-    var room: String
-}
-
-extension MemberKey {
-    init(_ member: RoomMember) { self.init(user: member.userID, room: member.room) }
 }

@@ -8,24 +8,12 @@ import SignalingProtocol
 /// The bridge's background work, for as long as the node runs: both Redis links, the link state machine,
 /// membership events and signals from other nodes, the heartbeat, and the periodic sweep.
 extension RedisClusterBridge {
-    /// Work that must not overlap: a recovery, or a reconciliation of some rooms. Also work that waits on Redis and
-    /// must not hold up the subscription, which hands it here.
-    enum Job: Sendable {
-        case recover
-        case reconcile(Set<String>?)
-        /// Every local room, because the subscription dropped events (`State.gapReconciliationQueued`).
-        case reconcileAfterGap
-        case registerOwed
-        /// Connections closed for a `UserReplaced`: their unregistration.
-        case unregister([RoomMember])
-    }
-
     public func run() async throws {
         let heartbeat = HeartbeatService(
             nodeID: nodeID, redis: client, interval: configuration.heartbeatInterval, ttl: configuration.heartbeatTTL,
             logger: logger,
             // Only while clustered: recovery writes the first heartbeat itself, after re-registering the users.
-            shouldBeat: { [weak self] in self.map { $0.isClustered && !$0.state.withLock { $0.recovering } } ?? false },
+            shouldBeat: { [weak self] in self?.withMembership { $0.shouldBeat } ?? false },
             onBeat: { [weak self] beat in self?.heartbeatWritten(beat) })
         // Recorded now, applied on every (re)connect of the subscription.
         try? await subscriber.subscribe([ClusterChannels.messages, ClusterChannels.events, ClusterChannels.node(nodeID)])
@@ -82,18 +70,25 @@ extension RedisClusterBridge {
     /// is unknown, so every local room is reconciled with the participants hashes, as after a `ServerStarted`: the
     /// node's clients converge on who is there. One such reconciliation is queued at a time.
     private func subscriptionGap(dropped: Int, total: Int) {
-        let queue = state.withLock { state -> Bool in
-            defer { state.gapReconciliationQueued = true }
-            return !state.gapReconciliationQueued
-        }
+        let jobs = withMembership { $0.subscriptionGap() }
         logger.warning("cluster subscription dropped events; reconciling local rooms",
                        metadata: ["events.dropped": "\(dropped)", "events.dropped.total": "\(total)"])
-        if queue { enqueue(.reconcileAfterGap) }
+        enqueue(jobs)
     }
 
     /// Feeds the state machine and carries out what it asks for.
     func apply(_ input: ClusterLink.Input) {
-        let (actions, mode) = state.withLock { state in (state.link.handle(input), state.link.mode) }
+        let (actions, mode) = withMembership { membership in (membership.handle(input), membership.link.mode) }
+        perform(actions, input: input, mode: mode)
+    }
+
+    /// A `foundSelfMissing` from any of the places that notice it: ignored unless clustered and running.
+    func foundSelfMissing() {
+        let (actions, mode) = withMembership { membership in (membership.foundSelfMissing(), membership.link.mode) }
+        perform(actions, input: .foundSelfMissing, mode: mode)
+    }
+
+    private func perform(_ actions: [ClusterLink.Action], input: ClusterLink.Input, mode: ClusterLink.Mode) {
         for action in actions {
             switch action {
             case .recover:
@@ -112,6 +107,10 @@ extension RedisClusterBridge {
         _ = jobQueue.withLock { $0?.yield(job) }
     }
 
+    func enqueue(_ jobs: [Job]) {
+        for job in jobs { enqueue(job) }
+    }
+
     private func runJobs(_ jobs: AsyncStream<Job>) async {
         for await job in jobs {
             switch job {
@@ -119,22 +118,22 @@ extension RedisClusterBridge {
                 let ok = await recover()
                 apply(.recoveryFinished(success: ok))
             case .reconcile(let rooms):
-                guard state.withLock({ $0.link.mode != .degraded }) else { continue }
+                guard withMembership({ $0.mayReconcile }) else { continue }
                 await reconcile(rooms: rooms ?? Set(local.localMembers().map(\.room)))
             case .reconcileAfterGap:
-                // Drops after this point queue another reconciliation.
-                let degraded = state.withLock { state in
-                    state.gapReconciliationQueued = false
-                    return state.link.mode == .degraded
-                }
-                // A degraded node reconciles every room when it recovers anyway.
-                guard !degraded else { continue }
+                // Drops after this point queue another reconciliation; a degraded node reconciles every room when it
+                // recovers anyway.
+                guard withMembership({ $0.gapReconciliationStarts() }) else { continue }
                 await reconcile(rooms: Set(local.localMembers().map(\.room)))
             case .registerOwed:
                 guard isClustered else { continue }
                 await registerOwed()
             case .unregister(let members):
                 for member in members { await unregister(member) }
+            case .refillIDs:
+                try? await ids.refill(below: refillThreshold)
+            case .confirmRecordsVanished(let write):
+                await confirmRecordsVanished(write)
             }
         }
     }
@@ -142,14 +141,14 @@ extension RedisClusterBridge {
     // MARK: - Heartbeat, sweep, retries
 
     private func heartbeatWritten(_ beat: HeartbeatService.Beat) {
-        // A stopping node deletes its own heartbeat and records: a beat that sees that is not news.
-        guard case .written(let write) = beat, isClustered, !state.withLock({ $0.stopping }) else { return }
+        guard case .written(let write) = beat else { return }
+        let joined = local.joinedMembers()
         // Our heartbeat key was gone (expired, swept, or Redis restarted empty between beats), or our users'
         // records are: re-enter the cluster exactly as after an outage.
-        if write.previous == nil {
-            registrationVanished(write)
-        } else if !write.connectionsHashExists, hasRegisteredMembers {
-            Task { await confirmRecordsVanished(write) }
+        switch withMembership({ $0.heartbeatWritten(write, joined: joined) }) {
+        case .fine: break
+        case .vanished: registrationVanished(write)
+        case .confirm: enqueue(.confirmRecordsVanished(write))
         }
     }
 
@@ -159,11 +158,11 @@ extension RedisClusterBridge {
     /// check, and no registry change started in between. (A member who joined while the node was not clustered, or
     /// whose registration failed, has no record by design: it is owed, registered by recovery or `registerOwed`.)
     private func confirmRecordsVanished(_ write: HeartbeatWrite) async {
-        let before = state.withLock { $0.recovering ? nil : $0.registryChanges }
+        let before = withMembership { $0.registryCheckpoint }
         guard let before, hasRegisteredMembers,
               let exists = try? await registry.connectionsHashExists(node: nodeID), !exists
         else { return }
-        let unchanged = state.withLock { !$0.recovering && !$0.stopping && $0.registryChanges == before }
+        let unchanged = withMembership { $0.unchanged(since: before) }
         if unchanged, isClustered, hasRegisteredMembers { registrationVanished(write) }
     }
 
@@ -172,9 +171,7 @@ extension RedisClusterBridge {
     private var hasRegisteredMembers: Bool {
         let joined = local.joinedMembers()
         guard !joined.isEmpty else { return false }
-        return state.withLock { state in
-            joined.contains { !state.isOwed($0) }
-        }
+        return withMembership { $0.hasRegisteredMembers(joined) }
     }
 
     /// How often a clustered node checks that its heartbeat and records are still in Redis, whatever its heartbeat
@@ -200,30 +197,30 @@ extension RedisClusterBridge {
     /// the registration vanished. As in `confirmRecordsVanished`, only when no registry change (a join, a leave, a
     /// recovery) started meanwhile: a last leave under way also empties the hash.
     private func checkRegistration() async {
-        guard isClustered, let before = state.withLock({ $0.recovering || $0.stopping ? nil : $0.registryChanges }) else { return }
+        guard isClustered, let before = withMembership({ $0.registryCheckpoint }) else { return }
         let expectsRecords = hasRegisteredMembers
         guard let found = try? await registry.registrationExists(node: nodeID),
               !found.heartbeat || (expectsRecords && !found.connectionsHash)
         else { return }
-        let unchanged = state.withLock { !$0.recovering && !$0.stopping && $0.registryChanges == before }
+        let unchanged = withMembership { $0.unchanged(since: before) }
         guard unchanged, isClustered, !found.heartbeat || hasRegisteredMembers else { return }
         logger.warning("this node's registration vanished from Redis; re-registering",
                        metadata: ["heartbeat.found": "\(found.heartbeat)", "connections.found": "\(found.connectionsHash)"])
-        apply(.foundSelfMissing)
+        foundSelfMissing()
     }
 
     /// A `ServerSwept` names this node: another sweeper found it dead (its heartbeat had lapsed or was deleted) and
     /// removed its users although it runs. It re-enters the cluster now, as after an outage.
     private func sweptWhileAlive(by sweeper: String) {
-        guard isClustered, !state.withLock({ $0.stopping }) else { return }
+        guard withMembership({ $0.isClustered && !$0.stopping }) else { return }
         logger.warning("this node was swept while alive; re-registering", metadata: ["sweep.by": "\(sweeper)"])
-        apply(.foundSelfMissing)
+        foundSelfMissing()
     }
 
     private func registrationVanished(_ write: HeartbeatWrite) {
         logger.warning("this node's registration vanished from Redis; re-registering",
                        metadata: ["heartbeat.previous": "\(write.previous.map(String.init) ?? "none")"])
-        apply(.foundSelfMissing)
+        foundSelfMissing()
     }
 
     /// Once per heartbeat interval, with jitter: retry a failed recovery, sweep dead nodes, settle rooms whose
@@ -246,9 +243,7 @@ extension RedisClusterBridge {
             } catch {
                 logger.debug("sweep failed", metadata: ["error": "\(error)"])
             }
-            let (undecided, owed) = state.withLock { ($0.undecidedRooms, !$0.owedRegistrations.isEmpty) }
-            if !undecided.isEmpty { enqueue(.reconcile(undecided)) }
-            if owed { enqueue(.registerOwed) }
+            enqueue(withMembership { $0.periodicJobs })
         }
     }
 
@@ -263,10 +258,9 @@ extension RedisClusterBridge {
             }
             switch event {
             case .serverStarted:
-                enqueue(.reconcile(nil))
+                enqueue(withMembership { $0.heardServerStarted() })
             case .serverSwept(let node, _, _, _):
-                state.withLock { _ = $0.sweptNodes.insert(node) }
-                enqueue(.reconcile(nil))
+                enqueue(withMembership { $0.heardServerSwept(node: node) })
             case .serverStopping:
                 break
             }
@@ -280,30 +274,16 @@ extension RedisClusterBridge {
         switch cluster {
         case .webRTCSignal(let signal):
             guard let delivered = SignalTranslation.serverMessage(signal) else { return }
-            local.deliver(delivered, to: signal.toUser, in: signal.roomID)
+            // Through the ordered deliveries, so that a signal never overtakes the `UserJoined` heard before it.
+            decide { _ in [.member(delivered, to: signal.toUser, room: signal.roomID)] }
         case .userJoined(let joined):
-            guard state.withLock({ $0.link.mode != .degraded }) else { return }
-            let members = local.localMembers(of: joined.roomID)
-            guard !members.isEmpty, !members.contains(where: { $0.userID == joined.userID }) else { return }
-            let node = joined.sourceServer ?? ""
-            // Delivered under the state lock, as reconciliation delivers, so neither overtakes the other.
-            state.withLock { state in
-                guard state.roster.add(joined.userID, username: joined.username, node: node, room: joined.roomID) else { return }
-                local.deliver(.userJoined(room: joined.roomID, user: Participant(userID: joined.userID, username: joined.username)),
-                              toMembersOf: joined.roomID, excluding: joined.userID)
+            let members = local.localMembers(of: joined.roomID).map(\.userID)
+            decide {
+                $0.heardUserJoined(room: joined.roomID, user: joined.userID, username: joined.username,
+                                   node: joined.sourceServer ?? "", localMembers: members)
             }
         case .userLeft(let left):
-            guard state.withLock({ $0.link.mode != .degraded }) else { return }
-            state.withLock { state in
-                guard state.roster.remove(left.userID, room: left.roomID) else { return }
-                // Members never told of the user are not told it left, and no longer owed its `UserJoined`.
-                var unaware: Set<UserID> = []
-                for (member, users) in state.untold[left.roomID] ?? [:] where users.contains(left.userID) {
-                    unaware.insert(member)
-                    state.untold[left.roomID]?[member]?.remove(left.userID)
-                }
-                deliverUserLeft(left.userID, room: left.roomID, unawareMembers: unaware)
-            }
+            decide { $0.heardUserLeft(room: left.roomID, user: left.userID) }
         case .userReplaced(let replaced):
             let removed = local.replaceUser(replaced.userID, keeping: UUID(uuidString: replaced.connectionID))
             // Unregistering waits on Redis: on the job queue, so that the signals heard after this are not held up.
@@ -316,7 +296,7 @@ extension RedisClusterBridge {
     /// Graceful shutdown, after the node has unregistered its members: remove whatever of this node is
     /// left in Redis, so that no sweep is needed.
     private func deregister() async {
-        guard state.withLock({ $0.link.commandLinkUp }) else { return }
+        guard withMembership({ $0.link.commandLinkUp }) else { return }
         if let leftovers = try? await registry.records(onNode: nodeID) {
             for record in leftovers {
                 _ = try? await registry.unregister(userID: record.userID, room: record.roomID, node: nodeID,

@@ -13,6 +13,9 @@ import Synchronization
 /// their health whether the node is clustered; while it is not, the node is in local mode: joins see
 /// local users only, relays to remote users answer `server_busy`, and nothing is said about remote users.
 /// When both links are back the node recovers (see `RedisClusterBridge+Recovery.swift`).
+///
+/// The bridge is a shell around `ClusterMembership`: it feeds it events under its lock, runs the jobs it returns on
+/// its one serial job queue, and delivers the frames it decides after the lock is released, in the order decided.
 public final class RedisClusterBridge: ClusterBridge {
     let nodeID: String
     let configuration: NodeConfiguration
@@ -24,45 +27,21 @@ public final class RedisClusterBridge: ClusterBridge {
     let ids: UserIDAllocator
     let provisionalIDs: ProvisionalUserIDs
     let routing: SignalRouting
-    let state = Mutex(State())
-    /// Recoveries and reconciliations run one at a time, in order, on one task of `run()`.
+    /// The membership state machine and the frames it decided, under one lock. Nothing is delivered or awaited
+    /// while it is held (see `decide`).
+    let state: Mutex<State>
+    /// Every effect that waits on Redis runs here, one at a time, in order, on one task of `run()`.
     let jobQueue = Mutex<AsyncStream<Job>.Continuation?>(nil)
 
+    typealias Job = ClusterMembership.Job
+    typealias Delivery = ClusterMembership.Delivery
+
     struct State {
-        var link = ClusterLink()
-        var roster = RemoteRoster()
-        /// When this node last finished recovering (for the reconciliation's silence rule).
-        var recoveredAt: ContinuousClock.Instant?
-        /// Nodes whose `ServerSwept` was heard since the last recovery.
-        var sweptNodes: Set<String> = []
-        /// When each node was first seen without a heartbeat during reconciliation.
-        var silentSince: [String: ContinuousClock.Instant] = [:]
-        /// Rooms with remote users whose departure is not yet decided.
-        var undecidedRooms: Set<String> = []
-        /// Local users who joined while the node was not clustered, or whose registration failed, were told about
-        /// local users only: per room and member, the remote users the room's roster held at that join, which
-        /// reconciliation still owes the member (and whose departure the member must not be told of).
-        var untold: [String: [UserID: Set<UserID>]] = [:]
-        /// Members whose registration failed while the node stayed clustered (a command that failed, not an
-        /// outage, which recovery covers): registered again once per heartbeat interval (`registerOwed`).
-        var owedRegistrations: [MemberKey: RoomMember] = [:]
-        var recovering = false
-        var stopping = false
-        /// A reconciliation of every local room is queued because the subscription dropped events (one at a time,
-        /// however many drops).
-        var gapReconciliationQueued = false
-        /// Registry changes started (joins, leaves, recoveries), so that a heartbeat that finds no connections hash
-        /// can tell records that really vanished from a join or leave under way (see `confirmRecordsVanished`).
-        var registryChanges: UInt64 = 0
-
-        /// Drops `member`'s owed registration, unless a newer connection of the same user owes one in that room.
-        mutating func settleOwed(_ member: RoomMember) {
-            let key = MemberKey(member)
-            if owedRegistrations[key]?.connectionID == member.connectionID { owedRegistrations[key] = nil }
-        }
-
-        /// Whether `member` is owed a registration (its record is missing by design).
-        func isOwed(_ member: RoomMember) -> Bool { owedRegistrations[MemberKey(member)]?.connectionID == member.connectionID }
+        var membership: ClusterMembership
+        /// Frames decided under the lock and not yet delivered, in the order they were decided.
+        var outbox: [Delivery] = []
+        /// Some caller is delivering the outbox; frames added meanwhile are delivered by it, after its own.
+        var delivering = false
     }
 
     public init(configuration: NodeConfiguration, local: any LocalDelivery, logger: Logger) throws {
@@ -80,6 +59,7 @@ public final class RedisClusterBridge: ClusterBridge {
         self.ids = UserIDAllocator(redis: client, blockSize: max(1, configuration.userIDBlockSize), logger: logger)
         self.provisionalIDs = ProvisionalUserIDs(nodeID: configuration.nodeID)
         self.routing = configuration.signalRouting
+        self.state = Mutex(State(membership: ClusterMembership(nodeID: configuration.nodeID, heartbeatTTL: configuration.heartbeatTTL)))
     }
 
     /// The factory the node uses: cluster mode when configured, else the standalone bridge.
@@ -94,14 +74,53 @@ public final class RedisClusterBridge: ClusterBridge {
         }
     }
 
-    var isClustered: Bool { state.withLock { $0.link.isClustered } }
+    var isClustered: Bool { state.withLock { $0.membership.isClustered } }
+
+    /// Reads or changes the membership under the lock; nothing it decides is delivered here.
+    func withMembership<R>(_ body: (inout ClusterMembership) -> R) -> R {
+        state.withLock { body(&$0.membership) }
+    }
+
+    /// Changes the membership under the lock and delivers the frames it decides once the lock is released.
+    /// Frames go out in the order they were decided, whichever caller delivers them: one decided under the lock
+    /// before another is delivered before it (a `UserLeft` never overtakes the `UserJoined` it follows).
+    func decide(_ body: (inout ClusterMembership) -> [Delivery]) {
+        let deliverNow = state.withLock { state -> Bool in
+            state.outbox += body(&state.membership)
+            guard !state.delivering, !state.outbox.isEmpty else { return false }
+            state.delivering = true
+            return true
+        }
+        guard deliverNow else { return }
+        while true {
+            let batch = state.withLock { state -> [Delivery] in
+                defer { state.outbox = [] }
+                if state.outbox.isEmpty { state.delivering = false }
+                return state.outbox
+            }
+            if batch.isEmpty { return }
+            for delivery in batch { deliver(delivery) }
+        }
+    }
+
+    private func deliver(_ delivery: Delivery) {
+        switch delivery {
+        case .member(let message, let user, let room):
+            local.deliver(message, to: user, in: room)
+        case .room(let message, let room, let excluding, let unaware) where unaware.isEmpty:
+            local.deliver(message, toMembersOf: room, excluding: excluding)
+        case .room(let message, let room, let excluding, let unaware):
+            for member in local.localMembers(of: room) where member.userID != excluding && !unaware.contains(member.userID) {
+                local.deliver(message, to: member.userID, in: room)
+            }
+        }
+    }
 
     public var status: ClusterStatus {
-        let (clustered, commandUp, subscriptionUp, owed) = state.withLock {
-            ($0.link.isClustered, $0.link.commandLinkUp, $0.link.subscriptionUp, $0.owedRegistrations.count)
-        }
-        return ClusterStatus(mode: clustered ? .cluster : .local, redisConnected: commandUp, subscriptionLive: subscriptionUp,
-                             unregisteredMembers: owed, subscriptionDroppedEvents: subscriber.droppedEvents)
+        let (link, owed) = withMembership { ($0.link, $0.owedCount) }
+        return ClusterStatus(mode: link.isClustered ? .cluster : .local, redisConnected: link.commandLinkUp,
+                             subscriptionLive: link.subscriptionUp, unregisteredMembers: owed,
+                             subscriptionDroppedEvents: subscriber.droppedEvents)
     }
 
     // MARK: - ClusterBridge
@@ -111,7 +130,7 @@ public final class RedisClusterBridge: ClusterBridge {
             refillIDsInBackground()
             return id
         }
-        if state.withLock({ $0.link.commandLinkUp }), let id = try? await ids.next() {
+        if withMembership({ $0.link.commandLinkUp }), let id = try? await ids.next() {
             return id
         }
         // Cut off with no lease in hand (Redis was down when the node started): ids from this node's
@@ -119,69 +138,34 @@ public final class RedisClusterBridge: ClusterBridge {
         return try provisionalIDs.next()
     }
 
+    /// Below a quarter of a block, one lease (one INCRBY) on the job queue, off the joiner's path, keeps a spare block
+    /// in hand before an outage. The joins of a burst that all find the lease short share one lease
+    /// (`UserIDAllocator` has at most one in flight).
     private func refillIDsInBackground() {
-        let threshold = ids.blockSize / 4
-        guard ids.available < threshold, !ids.isLeasing, state.withLock({ $0.link.commandLinkUp }) else { return }
-        // Leasing is one INCRBY, off the joiner's path, keeping a spare block in hand before an outage. The joins of a
-        // burst that all find the lease short share one lease (`UserIDAllocator` has at most one in flight).
-        Task { [ids] in try? await ids.refill(below: threshold) }
+        guard ids.available < refillThreshold, !ids.isLeasing, withMembership({ $0.link.commandLinkUp }) else { return }
+        enqueue(.refillIDs)
     }
 
+    var refillThreshold: Int { ids.blockSize / 4 }
+
     public func register(_ member: RoomMember) async throws(ProtocolError) -> [Participant] {
-        // The remote users the room's other members know of now: what this member misses if it is told of local
-        // users only. (Remote users who join meanwhile reach it as held events.)
-        let (clustered, knownRemote) = state.withLock { state in
-            (state.link.isClustered, Set(state.roster.members(of: member.room).keys))
-        }
-        guard clustered else {
-            owe(member, missing: knownRemote)
-            return []
-        }
-        let record = ConnectionRecord(member)
-        state.withLock { $0.registryChanges &+= 1 }
+        guard case .register(let knownRemote) = withMembership({ $0.joinStarted(member) }) else { return [] }
         do {
-            let participants = try await registry.join(record, node: nodeID, announce: true).participants
-            var remote: [Participant] = []
-            state.withLock { state in
-                for p in participants where p.node != nodeID && p.userID != member.userID && p.nodeAlive {
-                    guard let username = p.username else { continue }
-                    _ = state.roster.add(p.userID, username: username, node: p.node, room: member.room)
-                    remote.append(Participant(userID: p.userID, username: username))
-                }
-            }
-            return remote
+            let participants = try await registry.join(ConnectionRecord(member), node: nodeID, announce: true).participants
+            return withMembership { $0.joinRegistered(member, participants: participants) }
         } catch {
             // Redis went away mid-join, or the script failed: the joiner is a local member, registered again by
             // recovery or, if the node stays clustered, within a heartbeat interval.
-            owe(member, missing: knownRemote)
+            withMembership { $0.joinFailed(member, knownRemote: knownRemote) }
             logger.warning("cluster registration failed; joined locally",
                            metadata: ["room.id": "\(member.room)", "user.id": "\(member.userID)", "error": "\(error)"])
             return []
         }
     }
 
-    /// Records a member that joined without a registration: owed one (recovery or `registerOwed` writes it), and
-    /// owed the `UserJoined` of the remote users in `missing` that are still in the room's roster.
-    private func owe(_ member: RoomMember, missing: Set<UserID>) {
-        state.withLock { state in
-            let stillKnown = missing.intersection(state.roster.members(of: member.room).keys)
-            state.untold[member.room, default: [:]][member.userID] = stillKnown
-            state.owedRegistrations[MemberKey(member)] = member
-        }
-    }
-
     public func unregister(_ member: RoomMember) async {
         let roomEmptyLocally = local.localMembers(of: member.room).isEmpty
-        state.withLock { state in
-            state.registryChanges &+= 1
-            state.untold[member.room]?[member.userID] = nil
-            state.settleOwed(member)
-            if roomEmptyLocally {
-                state.roster.forget(room: member.room)
-                state.untold[member.room] = nil
-            }
-        }
-        guard state.withLock({ $0.link.commandLinkUp }) else { return }
+        guard withMembership({ $0.left(member, roomEmptyLocally: roomEmptyLocally) }) else { return }
         do {
             try await registry.unregister(userID: member.userID, room: member.room, node: nodeID,
                                           connectionID: ConnectionRecord.connectionID(member.connectionID), announce: true)
@@ -220,7 +204,7 @@ public final class RedisClusterBridge: ClusterBridge {
     }
 
     public func nodeStopping() async {
-        state.withLock { $0.stopping = true }
+        withMembership { $0.nodeStopping() }
         guard isClustered else { return }
         _ = try? await registry.publish(ClusterEvent.serverStopping(nodeID: nodeID, at: Self.unixNow()))
     }

@@ -115,63 +115,48 @@ final class Session: @unchecked Sendable {
 
     // MARK: Join
 
+    /// Runs a `JoinAttempt`: performs each step it returns and feeds the outcome back, until a final step.
     private func join(room: String, username: String, token: String?) async {
-        var username = username
-        var tokenUserID: UserID?
-        // Token.
-        if let verifier = node.verifier {
-            guard let token else {
-                connection.send(.error(.unauthorized("Join needs a token")))
-                return
-            }
-            switch await verifier.verify(token, room: room) {
-            case .failure(let error):
+        var attempt = JoinAttempt(room: room, username: username, token: token, authenticating: node.verifier != nil,
+                                  userID: userID, connectionID: connection.id)
+        var step = attempt.start()
+        while true {
+            switch step {
+            case .verifyToken(let token):
+                guard let verifier = node.verifier else { return }
+                step = attempt.tokenChecked(await verifier.verify(token, room: room))
+            case .checkRoom:
+                step = attempt.roomChecked(current: node.hub.room(of: connection), now: Date())
+            case .identify(let tokenUserID):
+                let assigned = await identify(tokenUserID: tokenUserID)
+                if let assigned { userID = assigned }
+                step = attempt.identified(assigned, now: Date())
+            case .begin(let member):
+                step = attempt.began(node.hub.beginJoin(connection, as: member))
+            case .register(let member):
+                do {
+                    step = attempt.registered(.success(try await node.bridge.register(member)))
+                } catch {
+                    step = attempt.registered(.failure(error))
+                }
+            case .complete(let member, let remote):
+                step = attempt.completed(node.hub.completeJoin(connection, as: member, remote: remote))
+            case .fail(let error):
                 connection.send(.error(error))
                 return
-            case .success(let identity):
-                if let userID, userID != identity.userID {
-                    connection.send(.error(.unauthorized("token is for another user than this connection's")))
-                    return
-                }
-                tokenUserID = identity.userID
-                if let name = identity.username { username = name }
+            case .abort(let member, let error):
+                node.hub.abortJoin(connection, as: member)
+                connection.send(.error(error))
+                return
+            case .unregister(let member):
+                await node.bridge.unregister(member)
+                return
+            case .joined:
+                logger.debug("joined room", metadata: ["room.id": .string(room)])
+                return
+            case .stop:
+                return
             }
-        }
-        // Room state.
-        if let current = node.hub.room(of: connection) {
-            connection.send(.error(.alreadyInRoom(current)))
-            return
-        }
-        // Identity, once per connection.
-        if userID == nil {
-            guard let assigned = await identify(tokenUserID: tokenUserID) else { return }
-            userID = assigned
-        }
-        guard let userID else { return }
-
-        let member = RoomMember(
-            userID: userID, username: username, room: room, connectionID: connection.id, joinedAt: Date())
-        switch node.hub.beginJoin(connection, as: member) {
-        case .gone:
-            return
-        case .rejected(let error):
-            connection.send(.error(error))
-            return
-        case .started:
-            break
-        }
-        let remote: [Participant]
-        do {
-            remote = try await node.bridge.register(member)
-        } catch {
-            node.hub.abortJoin(connection, as: member)
-            connection.send(.error(error))
-            return
-        }
-        if node.hub.completeJoin(connection, as: member, remote: remote) {
-            logger.debug("joined room", metadata: ["room.id": .string(room)])
-        } else {
-            await node.bridge.unregister(member)
         }
     }
 
