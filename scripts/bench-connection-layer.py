@@ -16,7 +16,7 @@ applies (RATE offers/s, each answered, PAIRS pairs, 1,500-byte SDPs). Prints per
 
 usage: scripts/bench-connection-layer.py [--runs 3] [--rate 2000] [--seconds 15] [--pairs 100]
                                          [--idle 10000,19900] [--joins 10000] [--storm 10000] [--only relay,idle,...]
-BIN_DIR overrides the release bin directory (else it is built).
+BIN_DIR overrides the release bin directory (else it is built); NODE_FLAGS adds flags to every `sigctl serve`.
 """
 import argparse
 import json
@@ -103,7 +103,7 @@ class Cluster:
     def __init__(self, bin_dir, work, n, redis=True, extra=()):
         self.nodes, self.ports = [], []
         self.redis = None
-        common = ["--bind", "127.0.0.1", "--log-level", "warning", *extra]
+        common = ["--bind", "127.0.0.1", "--log-level", "warning", *os.environ.get("NODE_FLAGS", "").split(), *extra]
         if redis:
             rport = free_port()
             self.redis = start(["redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--save", "",
@@ -188,7 +188,7 @@ def node_relay(bin_dir, work, rate, seconds, pairs, nodes):
 def idle_rss(bin_dir, work, count):
     port = free_port()
     node = start([f"{bin_dir}/sigctl", "serve", "--port", str(port), "--bind", "127.0.0.1", "--log-level", "warning",
-                  "--max-connections", str(count + 10)], cwd=work)
+                  "--max-connections", str(count + 10), *os.environ.get("NODE_FLAGS", "").split()], cwd=work)
     wait_until(lambda: health(port)["mode"] == "local", what="node")
     time.sleep(1)
     before = rss_kb(node.pid)
@@ -219,6 +219,36 @@ def idle_rss(bin_dir, work, count):
         stop(c)
     stop(node)
     return (with_clients - before) * 1024 / joined, joined
+
+
+def upgraded_rss(bin_dir, work, count):
+    """Node RSS per WebSocket connection that is open but has not joined a room: the transport's share of an idle
+    member's memory (raw handshakes from this process; one descriptor each)."""
+    port = free_port()
+    node = start([f"{bin_dir}/sigctl", "serve", "--port", str(port), "--bind", "127.0.0.1", "--log-level", "warning",
+                  "--max-connections", str(count + 10), *os.environ.get("NODE_FLAGS", "").split()], cwd=work)
+    wait_until(lambda: health(port)["mode"] == "local", what="node")
+    time.sleep(1)
+    before = rss_kb(node.pid)
+    sockets = []
+    request = (b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    for _ in range(count):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(request)
+        response = b""
+        while b"\r\n\r\n" not in response:
+            response += s.recv(4096)
+        if b" 101 " not in response.split(b"\r\n", 1)[0]:
+            raise SystemExit(f"upgrade refused: {response[:80]!r}")
+        sockets.append(s)
+    time.sleep(3)
+    with_clients = rss_kb(node.pid)
+    opened = health(port)["local_connections"]
+    for s in sockets:
+        s.close()
+    stop(node)
+    return (with_clients - before) * 1024 / opened, opened
 
 
 def cluster_joins(bin_dir, work, clients):
@@ -303,6 +333,10 @@ def main():
             per, joined = idle_rss(bin_dir, work, count)
             print(f"idle: {joined} joined connections: {per / 1024:.1f} KB ({per:.0f} bytes) of node RSS each",
                   flush=True)
+        count = int(args.idle.split(",")[0])
+        per, opened = upgraded_rss(bin_dir, work, count)
+        print(f"idle: {opened} upgraded connections that joined nothing: {per / 1024:.1f} KB ({per:.0f} bytes) each",
+              flush=True)
     if "joins" in only:
         values = []
         for run in range(1, args.runs + 1):
