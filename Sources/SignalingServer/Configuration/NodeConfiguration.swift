@@ -30,9 +30,11 @@ public struct NodeConfiguration: Sendable {
     public var rateLimit: Double = 50
     /// Token bucket size: how many messages a connection may send at once after being quiet.
     public var rateLimitBurst: Int = 100
-    /// Messages queued for one client before it counts as a slow consumer and is disconnected.
+    /// Messages waiting in one client's outbox between two writes of its event loop before it counts as a slow
+    /// consumer and is disconnected.
     public var outboundQueueLimit: Int = 256
-    /// Bytes queued for one client before it counts as a slow consumer (a few maximum-size SDPs).
+    /// Bytes one client may leave unwritten before it counts as a slow consumer (a few maximum-size SDPs): the
+    /// channel's write-buffer high water mark, and the outbox's bound.
     public var outboundQueueBytes: Int = 2 << 20
     /// The largest client message, in bytes after reassembly. The contract fixes 64 KiB; tests may lower it.
     public var maxMessageBytes: Int = 65_536
