@@ -102,6 +102,7 @@ final class Session: @unchecked Sendable {
     private func handle(_ message: ClientMessage, receivedAt: ContinuousClock.Instant) -> Step {
         switch message {
         case .join(let room, let username, let token):
+            if joinWithoutWaiting(room: room, username: username, token: token) { return .done(.keepOpen) }
             return .later {
                 await self.join(room: room, username: username, token: token)
                 return .keepOpen
@@ -120,42 +121,95 @@ final class Session: @unchecked Sendable {
         var attempt = JoinAttempt(room: room, username: username, token: token, authenticating: node.verifier != nil,
                                   userID: userID, connectionID: connection.id)
         var step = attempt.start()
-        while true {
-            switch step {
+        while let waiting = performLocalSteps(from: step, of: &attempt, room: room) {
+            switch waiting {
             case .verifyToken(let token):
                 guard let verifier = node.verifier else { return }
                 step = attempt.tokenChecked(await verifier.verify(token, room: room))
-            case .checkRoom:
-                step = attempt.roomChecked(current: node.hub.room(of: connection), now: Date())
             case .identify(let tokenUserID):
                 let assigned = await identify(tokenUserID: tokenUserID)
                 if let assigned { userID = assigned }
                 step = attempt.identified(assigned, now: Date())
-            case .begin(let member):
-                step = attempt.began(node.hub.beginJoin(connection, as: member))
             case .register(let member):
                 do {
                     step = attempt.registered(.success(try await node.bridge.register(member)))
                 } catch {
                     step = attempt.registered(.failure(error))
                 }
+            case .unregister(let member):
+                await node.bridge.unregister(member)
+                return
+            default:
+                return
+            }
+        }
+    }
+
+    /// A join decided entirely on the connection's event loop: a standalone node without tokens has nothing to wait
+    /// for (its ids come from a counter, registration and unregistration do nothing). False, with nothing done,
+    /// when this join needs the async path.
+    private func joinWithoutWaiting(room: String, username: String, token: String?) -> Bool {
+        guard node.verifier == nil, node.bridge is LocalBridge else { return false }
+        var fresh: UserID?
+        if userID == nil {
+            do {
+                guard let id = try node.bridge.nextUserIDNow() else { return false }
+                fresh = id
+            } catch {
+                return false  // the async path reports it
+            }
+        }
+        var attempt = JoinAttempt(room: room, username: username, token: token, authenticating: false,
+                                  userID: userID, connectionID: connection.id)
+        var step = attempt.start()
+        while let waiting = performLocalSteps(from: step, of: &attempt, room: room) {
+            switch waiting {
+            case .identify(nil):
+                guard let id = fresh else { return true }
+                fresh = nil
+                _ = node.hub.bind(connection, to: id)
+                logger[metadataKey: "user.id"] = .stringConvertible(id)
+                userID = id
+                step = attempt.identified(id, now: Date())
+            case .register:
+                step = attempt.registered(.success([]))
+            default:
+                // Nothing else is asked of a standalone node without tokens (`unregister` follows a registration
+                // that did nothing).
+                return true
+            }
+        }
+        return true
+    }
+
+    /// Performs the steps that never wait (room check, the hub's half-join and completion, the final steps), from
+    /// `step` on; returns the first step that may wait, or nil once the attempt is over.
+    private func performLocalSteps(from step: JoinAttempt.Step, of attempt: inout JoinAttempt, room: String)
+        -> JoinAttempt.Step?
+    {
+        var step = step
+        while true {
+            switch step {
+            case .checkRoom:
+                step = attempt.roomChecked(current: node.hub.room(of: connection), now: Date())
+            case .begin(let member):
+                step = attempt.began(node.hub.beginJoin(connection, as: member))
             case .complete(let member, let remote):
                 step = attempt.completed(node.hub.completeJoin(connection, as: member, remote: remote))
             case .fail(let error):
                 connection.send(.error(error))
-                return
+                return nil
             case .abort(let member, let error):
                 node.hub.abortJoin(connection, as: member)
                 connection.send(.error(error))
-                return
-            case .unregister(let member):
-                await node.bridge.unregister(member)
-                return
+                return nil
             case .joined:
                 logger.debug("joined room", metadata: ["room.id": .string(room)])
-                return
+                return nil
             case .stop:
-                return
+                return nil
+            case .verifyToken, .identify, .register, .unregister:
+                return step
             }
         }
     }

@@ -15,6 +15,8 @@ public struct LocalBridge: ClusterBridge {
 
     public func nextUserID() async throws -> UserID { try await ids.nextUserID() }
 
+    public func nextUserIDNow() throws -> UserID? { try ids.nextUserIDNow() }
+
     public func register(_ member: RoomMember) async throws(ProtocolError) -> [Participant] { [] }
 
     public func unregister(_ member: RoomMember) async {}

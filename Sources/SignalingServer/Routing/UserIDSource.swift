@@ -10,6 +10,14 @@ public protocol UserIDSource: Sendable {
     /// A fresh id in 1…2^53−1 that no connected user has. Throws when none can be had (the client gets
     /// `server_busy`).
     func nextUserID() async throws -> UserID
+
+    /// A fresh id without waiting, for a join decided on a connection's event loop; nil when this source cannot
+    /// answer without waiting (the caller then uses `nextUserID()`).
+    func nextUserIDNow() throws -> UserID?
+}
+
+extension UserIDSource {
+    public func nextUserIDNow() throws -> UserID? { nil }
 }
 
 /// Ids 1, 2, 3, … for a node on its own: unique on this node for the life of the process.
@@ -21,6 +29,10 @@ public final class LocalUserIDSource: UserIDSource {
     }
 
     public func nextUserID() async throws -> UserID {
+        try nextUserIDNow()!
+    }
+
+    public func nextUserIDNow() throws -> UserID? {
         try next.withLock { next in
             guard next <= Limits.maxUserID else { throw UserIDExhausted() }
             defer { next += 1 }
