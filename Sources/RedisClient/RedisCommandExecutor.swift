@@ -30,15 +30,13 @@ extension RedisCommandExecutor {
 
     /// Runs a script by SHA, loading it with EVAL when Redis does not know it (first use, or Redis restarted).
     public func run(_ script: RedisScript, keys: [any RedisArgument] = [], arguments: [any RedisArgument] = []) async throws(RedisError) -> RESPValue {
-        var args: [any RedisArgument] = [script.sha1, keys.count]
-        args.append(contentsOf: keys)
-        args.append(contentsOf: arguments)
+        var args = script.evalshaArguments(keys: keys, arguments: arguments)
         let reply = try await sendRaw(RedisCommand("EVALSHA", arguments: args))
-        if let message = reply.errorMessage {
-            guard message.hasPrefix("NOSCRIPT") else { throw .server(message) }
+        if RedisScript.isUnknown(reply) {
             args[0] = script.source
             return try await send(RedisCommand("EVAL", arguments: args))
         }
+        if let message = reply.errorMessage { throw .server(message) }
         return reply
     }
 

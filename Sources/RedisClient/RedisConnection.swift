@@ -167,19 +167,16 @@ public final class RedisConnection: Sendable, RedisCommandExecutor {
     public func runFuture(_ script: RedisScript, keys: [any RedisArgument] = [], arguments: [any RedisArgument] = [])
         -> EventLoopFuture<RESPValue>
     {
-        var args: [any RedisArgument] = [script.sha1, keys.count]
-        args.append(contentsOf: keys)
-        args.append(contentsOf: arguments)
-        let evalArguments = [script.source] + args.dropFirst()
+        let args = script.evalshaArguments(keys: keys, arguments: arguments)
+        let checked: @Sendable (RESPValue) throws -> RESPValue = { reply in
+            if let message = reply.errorMessage { throw RedisError.server(message) }
+            return reply
+        }
         return sendRawFuture(RedisCommand("EVALSHA", arguments: args)).flatMap { reply in
-            guard let message = reply.errorMessage else { return self.channel.eventLoop.makeSucceededFuture(reply) }
-            guard message.hasPrefix("NOSCRIPT") else {
-                return self.channel.eventLoop.makeFailedFuture(RedisError.server(message))
-            }
-            return self.sendRawFuture(RedisCommand("EVAL", arguments: evalArguments)).flatMapThrowing { reply in
-                if let message = reply.errorMessage { throw RedisError.server(message) }
-                return reply
-            }
+            guard RedisScript.isUnknown(reply) else { return self.channel.eventLoop.makeCompletedFuture { try checked(reply) } }
+            var eval = args
+            eval[0] = script.source
+            return self.sendRawFuture(RedisCommand("EVAL", arguments: eval)).flatMapThrowing(checked)
         }
     }
 

@@ -8,6 +8,20 @@ public struct RedisScript: Sendable {
         self.source = source
         self.sha1 = SHA1.hex(Array(source.utf8))
     }
+
+    /// EVALSHA's arguments: the SHA, the key count, the keys, the other arguments. EVAL takes the same with the
+    /// source in place of the SHA.
+    func evalshaArguments(keys: [any RedisArgument], arguments: [any RedisArgument]) -> [any RedisArgument] {
+        var args: [any RedisArgument] = [sha1, keys.count]
+        args.append(contentsOf: keys)
+        args.append(contentsOf: arguments)
+        return args
+    }
+
+    /// Whether a reply to EVALSHA says Redis does not know the script (first use, a restart, a new master).
+    static func isUnknown(_ reply: RESPValue) -> Bool {
+        reply.errorMessage?.hasPrefix("NOSCRIPT") == true
+    }
 }
 
 /// SHA-1 as Redis uses it to name scripts. Not for security: only to agree with Redis on a script's name.

@@ -27,62 +27,14 @@ public final class RawWebSocketClient: Sendable {
     /// server that never answers; it is long enough that a stalled machine does not fail one that does.
     public init(host: String = "127.0.0.1", port: Int, path: String = "/ws", timeout: Duration = .seconds(20)) async throws {
         description = "ws://\(host):\(port)\(path)"
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestSupportError("socket() failed") }
+        let (fd, leftover) = try await RawWebSocketUpgrade.open(
+            host: host, port: port, path: path, timeout: timeout, url: description)
         self.fd = fd
-        var tv = timeval(tv_sec: 0, tv_usec: 50_000)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        let leftover: [UInt8] = try await withCheckedThrowingContinuation { continuation in
-            Thread { [description] in
-                continuation.resume(with: Result {
-                    try Self.handshake(fd: fd, host: host, port: port, path: path, timeout: timeout, url: description)
-                })
-            }.start()
-        }
         Thread { [self] in readLoop(initial: leftover) }.start()
     }
 
     deinit {
         Glibc.close(fd)
-    }
-
-    private static func handshake(
-        fd: Int32, host: String, port: Int, path: String, timeout: Duration, url: String
-    ) throws -> [UInt8] {
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr(host)
-        let connected = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw TestSupportError("cannot connect to \(url)") }
-        let request = "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        try sendAll(fd: fd, Array(request.utf8))
-        var received: [UInt8] = []
-        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds))
-        while Date() < deadline {
-            if let end = received.firstRange(of: Array("\r\n\r\n".utf8)) {
-                let head = String(decoding: received[..<end.lowerBound], as: UTF8.self)
-                guard head.hasPrefix("HTTP/1.1 101") else { throw TestSupportError("upgrade refused: \(head)") }
-                return Array(received[end.upperBound...])
-            }
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n > 0 { received += buffer[..<n] } else if n == 0 { break }
-        }
-        throw TestSupportError("no upgrade response from \(url)")
-    }
-
-    private static func sendAll(fd: Int32, _ bytes: [UInt8]) throws {
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw TestSupportError("send failed") }
-            sent += n
-        }
     }
 
     private func readLoop(initial: [UInt8]) {
@@ -104,7 +56,7 @@ public final class RawWebSocketClient: Sendable {
                 case 0x8:
                     let code = payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : nil
                     state.withLock { $0.closeCode = code }
-                    try? Self.sendAll(fd: fd, Self.maskedFrame(opcode: 0x8, payload: Array(payload.prefix(2))))
+                    try? RawWebSocketUpgrade.sendAll(fd: fd, Self.maskedFrame(opcode: 0x8, payload: Array(payload.prefix(2))))
                     shutdown(fd, Int32(SHUT_WR))
                 case 0x9:
                     // Counted, never answered: this client stands for one whose pongs never arrive.
@@ -169,7 +121,7 @@ public final class RawWebSocketClient: Sendable {
 
     /// Sends one text message in one frame.
     public func send(_ text: String) throws {
-        try Self.sendAll(fd: fd, Self.maskedFrame(opcode: 0x1, payload: Array(text.utf8)))
+        try RawWebSocketUpgrade.sendAll(fd: fd, Self.maskedFrame(opcode: 0x1, payload: Array(text.utf8)))
     }
 
     /// The next text message not yet returned, waiting up to `timeout`.

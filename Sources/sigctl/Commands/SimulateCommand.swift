@@ -20,6 +20,15 @@ struct SimulateCommand: AsyncParsableCommand {
     )
 }
 
+extension SimulateCommand {
+    /// Runs a joins scenario (`joins`, `storm`), prints its report, and exits 1 when any client failed to join.
+    static func runJoins(_ options: JoinRateBenchmark.Options, printer: Printer) async throws {
+        let report = try await JoinRateBenchmark.run(options, logger: SimulateArguments.logger)
+        printer.result(report) { SimulateRendering.joins($0, printer: printer) }
+        if report.errorCount > 0 || report.joined < report.clients { throw ExitCode(1) }
+    }
+}
+
 /// Output options of the `simulate` scenarios (they take no Redis URL).
 struct SimulateOutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Output format: text or json (one JSON object).", valueName: "format"))
@@ -162,9 +171,7 @@ extension SimulateCommand {
 
                 printer.note("joins: \(options.clients) clients, \(options.concurrency) in flight, rooms of "
                              + "\(options.roomSize), \(urls.count) node\(urls.count == 1 ? "" : "s"); \(options.mode.summary)")
-                let report = try await JoinRateBenchmark.run(options, logger: SimulateArguments.logger)
-                printer.result(report) { SimulateRendering.joins($0, printer: printer) }
-                if report.errorCount > 0 || report.joined < report.clients { throw ExitCode(1) }
+                try await SimulateCommand.runJoins(options, printer: printer)
             }
         }
     }
@@ -208,9 +215,7 @@ extension SimulateCommand {
 
                 printer.note("storm: \(options.clients) clients connect and join at once, rooms of \(options.roomSize), "
                              + "\(urls.count) node\(urls.count == 1 ? "" : "s")")
-                let report = try await JoinRateBenchmark.run(options, logger: SimulateArguments.logger)
-                printer.result(report) { SimulateRendering.joins($0, printer: printer) }
-                if report.errorCount > 0 || report.joined < report.clients { throw ExitCode(1) }
+                try await SimulateCommand.runJoins(options, printer: printer)
             }
         }
     }
